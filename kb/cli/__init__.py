@@ -1,0 +1,59 @@
+"""The ``kb`` command line: a thin layer over the library.
+
+Each command parses its arguments, calls one library function, renders the
+result and maps a ``KbError`` to ``Error: ...`` and an exit code. Command groups
+live in their own modules and register themselves on ``app``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="kb",
+    help=(
+        "kb: an evidence-citation knowledge base. Atomic claims from policy reports, "
+        "each anchored to a verbatim quote and linked to the works it cites.\n\n"
+        "Examples:\n\n"
+        "  kb search \"going missing\"\n\n"
+        "  kb show ctf-0007\n\n"
+        "  kb --kb ./my-base stats"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"kb {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    kb: Optional[str] = typer.Option(
+        None, "--kb", metavar="DIR", envvar="KB_DIR", show_envvar=True,
+        help="Knowledge base directory (default: the bundled one).",
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Global options; the subcommand does the work."""
+    ctx.obj = {"kb_dir": kb}
+
+
+# Command modules register themselves on `app` when imported.
+from . import core  # noqa: E402,F401
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,160 @@
+"""Commands over the whole base: ``stats``, ``sources``, ``show``, ``init``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+from . import app
+from .common import console, handles_errors, load, print_json
+
+
+def _counts_block(out, title: str, counter: Counter) -> None:
+    out.print(f"\n{title}", style="bold")
+    width = max(len(name) for name in counter)
+    for name, count in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.print(f"  {name:<{width}}  {count:>5}")
+
+
+@app.command()
+@handles_errors
+def stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Figures for the knowledge base: claims by kind, place, topic, cited source and review status.
+
+    Example: kb stats
+    """
+    from ..stats import compute_stats
+
+    kb = load(ctx)
+    figures = compute_stats(kb)
+    if as_json:
+        print_json(figures)
+        return
+    out = console()
+    out.print(f"Knowledge base: {kb.root}")
+    out.print(f"Claims: {figures['claims']}   Sources: {figures['sources']}   "
+              f"Documents: {figures['documents']}   Claim files: {figures['claim_files']}")
+    for title, name in [("By kind", "kinds"), ("By place", "places"), ("By topic", "topics"),
+                        ("By cited source", "cited_sources"), ("By review status", "statuses")]:
+        if figures[name]:
+            _counts_block(out, title, Counter(figures[name]))
+
+
+@app.command()
+@handles_errors
+def sources(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The bibliography, with how many claims cite each work (or come from it).
+
+    Example: kb sources
+    """
+    from ..records import source_record
+
+    kb = load(ctx)
+    rows = []
+    for key, source in sorted(kb.sources.items()):
+        record = source_record(source)
+        record["cited_by"] = len(kb.citing(key))
+        record["claims_from"] = len(kb.from_document(key))
+        rows.append(record)
+    if as_json:
+        print_json(rows)
+        return
+    out = console()
+    for row in rows:
+        use = f"{row['cited_by']} claim(s) cite it"
+        if row["claims_from"]:
+            use = f"document of {row['claims_from']} claim(s)" + (f"; {use}" if row["cited_by"] else "")
+        out.print(row["key"], style="bold", end="")
+        out.print(f"  [{row['type']}{': ' + row['genre'] if row['genre'] else ''}]  {use}")
+        out.print(f"  {row['label']} {row['title']}")
+
+
+@app.command()
+@handles_errors
+def show(
+    ctx: typer.Context,
+    claim_id: str = typer.Argument(..., metavar="ID", help="Claim id, e.g. ctf-0007."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full record as JSON."),
+) -> None:
+    """The whole record of one claim: statement, quote, section, cited works, review.
+
+    Example: kb show ctf-0007
+    """
+    from ..records import claim_record
+
+    kb = load(ctx)
+    claim = kb.claim(claim_id)
+    record = claim_record(kb, claim)
+    if as_json:
+        print_json(record)
+        return
+    render_claim(record)
+
+
+def render_claim(record: dict) -> None:
+    """Print a claim record for a person."""
+    out = console()
+    out.print(f"{record['id']}", style="bold cyan", end="")
+    out.print(f"  {record['kind']}  [{record['status']}]")
+    out.print(record["statement"], style="bold")
+    out.print()
+    fragments = record["quote"] if isinstance(record["quote"], list) else [record["quote"]]
+    quote = " … ".join(" ".join(f.split()) for f in fragments)
+    rows: list[tuple[str, str]] = [("Quote", f"“{quote}”"), ("Section", record["section"])]
+    for cite in record["cites"]:
+        source = cite["source"]
+        where = ", ".join(x for x in [f"footnote {cite['footnote']}" if cite.get("footnote") else "",
+                                      cite.get("locator") or ""] if x)
+        text = f"{source['label']} {source['title']}" if source else f"{cite['key']} (not in the bibliography)"
+        rows.append(("Cites", f"{text}" + (f" [{where}]" if where else "")))
+    if record.get("document_source"):
+        doc = record["document_source"]
+        rows.append(("Found in", f"{doc['label']} {doc['title']}"))
+    for q in record["quantities"]:
+        extra = ", ".join(x for x in (q.get("period"), q.get("place")) if x)
+        value = q["value"]
+        value = int(value) if isinstance(value, float) and value.is_integer() else value
+        rows.append(("Quantity", f"{value:,} {q['unit']}" + (f" ({extra})" if extra else "")))
+    if record["places"]:
+        rows.append(("Places", ", ".join(record["places"])))
+    if record["period"]:
+        rows.append(("Period", record["period"]))
+    if record["topics"]:
+        rows.append(("Topics", ", ".join(record["topics"])))
+    review = record.get("review")
+    if review:
+        text = f"{review['status']}" + (f" by {review['by']}" if review.get("by") else "") + \
+            (f" on {review['on']}" if review.get("on") else "")
+        if record["status"] == "stale":
+            text += " — STALE: the claim changed after this review"
+        if review.get("note"):
+            text += f" — {review['note']}"
+        rows.append(("Review", text))
+    rows.append(("Fingerprint", record["fingerprint"]))
+    if record.get("file"):
+        rows.append(("File", f"{record['file']}:{record['line']}" if record.get("line") else record["file"]))
+    for label, value in rows:
+        out.print(f"{label + ':':<13}", style="dim", end="")
+        out.print(f"{value}")
+
+
+@app.command()
+@handles_errors
+def init(
+    directory: Path = typer.Argument(..., metavar="DIR", help="Where to create the knowledge base."),
+) -> None:
+    """Create an empty knowledge base (layout, bibliography, a commented example claim).
+
+    Example: kb init ~/kb/my-reports && kb --kb ~/kb/my-reports stats
+    """
+    from ..scaffold import create_knowledge_base
+
+    created = create_knowledge_base(directory)
+    out = console()
+    out.print(f"Created an empty knowledge base in {directory}:")
+    for path in created:
+        out.print(f"  {path}")
+    out.print(f"Next: add a document's text to {directory}/sources/documents/, its entry to "
+              f"sources/references.bib, and claims to claims/<document-key>.yaml; then 'kb --kb {directory} stats'.")

@@ -1,0 +1,286 @@
+"""The text of a document: anchoring quotes, footnotes and the numbers it states.
+
+Documents are text extracted from PDFs: line breaks, line-break hyphenation and
+footnotes interleave with the body. Matching a quote tolerates whitespace,
+line-break hyphenation, curly versus straight quotes and dashes, and nothing
+else. Anchors follow the W3C Web Annotation selectors: a TextPositionSelector
+(``start``/``end``, character offsets into the file's text) and a
+TextQuoteSelector (``exact`` plus a short ``prefix``/``suffix``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+# Characters folded together when matching; each maps one character to one.
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u00a0": " ",
+})
+_SOFT = "\u00ad"  # stands, in the folded text, for a hyphen at a line break
+_LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*\r?\n\s*")
+_WHITESPACE = re.compile(r"\s+")
+CONTEXT = 32
+"""Characters of prefix and suffix kept with an anchor."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a quote (or one fragment of it) sits in its document."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "exact": self.exact,
+            "prefix": self.prefix,
+            "suffix": self.suffix,
+        }
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote: its number, text and where its marker and text sit."""
+
+    number: int
+    text: str
+    start: int
+    """Offset of the footnote's text (its number included)."""
+    end: int
+    marker: int | None
+    """Offset of the marker in the body, when found."""
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """A number written in digits in the document."""
+
+    start: int
+    end: int
+    text: str
+    role: str = "body"
+    """``body``, ``footnote-marker`` or ``footnote-number``."""
+
+
+def fold_text(text: str) -> str:
+    """The form quotes are compared in: quotes and dashes folded, spaces collapsed."""
+    return _WHITESPACE.sub(" ", text.translate(_FOLD)).strip()
+
+
+@dataclass
+class Document:
+    """One document's text with the machinery to anchor quotes in it."""
+
+    key: str
+    text: str
+    path: Path | None = None
+    _folded: str = field(init=False, repr=False, default="")
+    _offsets: list[int] = field(init=False, repr=False, default_factory=list)
+
+    @classmethod
+    def read(cls, key: str, path: Path) -> Document:
+        return cls(key=key, text=path.read_text(encoding="utf-8"), path=path)
+
+    def __post_init__(self) -> None:
+        self._fold()
+
+    def _fold(self) -> None:
+        """Fold the text once, remembering each folded character's offset in the original."""
+        out: list[str] = []
+        offsets: list[int] = []
+        text = self.text.translate(_FOLD)
+        i, n = 0, len(text)
+        pending_space = -1
+        while i < n:
+            ch = text[i]
+            if ch == "-":
+                m = _LINE_BREAK_HYPHEN.match(text, i)
+                if m and out and not out[-1].isspace():
+                    out.append(_SOFT)
+                    offsets.append(i)
+                    i = m.end()
+                    pending_space = -1
+                    continue
+            if ch.isspace():
+                if pending_space < 0:
+                    pending_space = i
+                i += 1
+                continue
+            if pending_space >= 0:
+                if out:
+                    out.append(" ")
+                    offsets.append(pending_space)
+                pending_space = -1
+            out.append(ch)
+            offsets.append(i)
+            i += 1
+        self._folded = "".join(out)
+        self._offsets = offsets
+
+    def _pattern(self, quote: str) -> re.Pattern[str] | None:
+        folded = fold_text(quote)
+        if not folded:
+            return None
+        parts: list[str] = []
+        for ch in folded:
+            if ch == "-":
+                parts.append(f"[-{_SOFT}]")
+            elif ch == " ":
+                parts.append(" ")
+            else:
+                parts.append(re.escape(ch) + f"{_SOFT}?")
+        return re.compile("".join(parts))
+
+    def find_all(self, quote: str) -> list[Anchor]:
+        """Every place the quote occurs, in order."""
+        pattern = self._pattern(quote)
+        if pattern is None:
+            return []
+        anchors = []
+        pos = 0
+        while (m := pattern.search(self._folded, pos)) is not None:
+            end = m.end()
+            # a trailing soft hyphen belongs to the next word, not to the quote
+            while end > m.start() and self._folded[end - 1] == _SOFT:
+                end -= 1
+            anchors.append(self._anchor(self._offsets[m.start()], self._offsets[end - 1] + 1))
+            pos = m.start() + 1
+        return anchors
+
+    def find(self, quote: str, after: int = 0) -> Anchor | None:
+        """The first place the quote occurs at or after offset ``after``."""
+        for anchor in self.find_all(quote):
+            if anchor.start >= after:
+                return anchor
+        return None
+
+    def anchor_fragments(self, fragments: list[str]) -> list[Anchor | None]:
+        """Anchor each fragment, in order: each is looked for after the previous one."""
+        anchors: list[Anchor | None] = []
+        after = 0
+        for fragment in fragments:
+            anchor = self.find(fragment, after)
+            if anchor is None and after:
+                anchor = self.find(fragment)  # out of order: still say where it is
+            anchors.append(anchor)
+            if anchor is not None:
+                after = anchor.end
+        return anchors
+
+    def _anchor(self, start: int, end: int) -> Anchor:
+        return Anchor(
+            start=start,
+            end=end,
+            exact=self.text[start:end],
+            prefix=self.text[max(0, start - CONTEXT):start],
+            suffix=self.text[end:end + CONTEXT],
+        )
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset."""
+        return self.text.count("\n", 0, offset) + 1
+
+    def paragraph_around(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets of the paragraph (text between blank lines) holding [start, end)."""
+        before = self.text.rfind("\n\n", 0, start)
+        after = self.text.find("\n\n", end)
+        return (0 if before < 0 else before + 2, len(self.text) if after < 0 else after)
+
+    # --- footnotes -------------------------------------------------------------
+
+    @cached_property
+    def footnotes(self) -> dict[int, Footnote]:
+        """Footnotes numbered 1, 2, 3... found in order, with their markers.
+
+        A footnote's text is the line that starts with its number, plus the lines
+        that continue it: after a full-width line (footnotes run wider than the
+        body's columns) the next non-blank line continues it when it is also
+        full-width, or when it ends the citation (ends with a full stop and
+        either the text so far is unfinished or the line reads ", Place.").
+        """
+        lines = self.text.splitlines(keepends=True)
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line))
+        found: dict[int, Footnote] = {}
+        number, i = 1, 0
+        while i < len(lines):
+            m = re.match(rf"\s*{number}\s+(?=\S)", lines[i])
+            if not m:
+                i += 1
+                continue
+            j = i
+            text = lines[i][m.end():].strip()
+            while len(lines[j].rstrip()) > _WIDE:
+                k = j + 1
+                while k < len(lines) and not lines[k].strip():
+                    k += 1
+                if k >= len(lines) or re.match(rf"\s*{number + 1}\s+\S", lines[k]):
+                    break
+                candidate = lines[k].strip()
+                if len(lines[k].rstrip()) > _WIDE:
+                    text, j = f"{text} {candidate}", k
+                    continue
+                if candidate.endswith(".") and (not text.endswith(".") or _PLACE_END.search(candidate)):
+                    text, j = f"{text} {candidate}", k
+                break
+            start = starts[i] + len(lines[i]) - len(lines[i].lstrip())
+            end = starts[j] + len(lines[j].rstrip())
+            found[number] = Footnote(number, " ".join(text.split()), start, end, None)
+            number += 1
+            i = j + 1
+        return self._with_markers(found)
+
+    def _with_markers(self, found: dict[int, Footnote]) -> dict[int, Footnote]:
+        spans = [(f.start, f.end) for f in found.values()]
+        pos = 0
+        result = {}
+        for number, note in found.items():
+            marker = None
+            for m in re.finditer(rf"(?<=[^\s\d(]){number}(?!\d)", self.text[pos:]):
+                at = pos + m.start()
+                if not any(s <= at < e for s, e in spans):
+                    marker = at
+                    pos = at + len(str(number))
+                    break
+            result[number] = Footnote(number, note.text, note.start, note.end, marker)
+        return result
+
+    def footnote_at(self, offset: int) -> Footnote | None:
+        for note in self.footnotes.values():
+            if note.start <= offset < note.end:
+                return note
+        return None
+
+    # --- numbers -------------------------------------------------------------
+
+    @cached_property
+    def numbers(self) -> list[NumberMention]:
+        """Every number written in digits, with footnote markers and numbers told apart."""
+        markers = {f.marker for f in self.footnotes.values() if f.marker is not None}
+        heads = {f.start for f in self.footnotes.values()}
+        mentions = []
+        for m in _NUMBER.finditer(self.text):
+            role = "body"
+            if m.start() in markers:
+                role = "footnote-marker"
+            elif m.start() in heads:
+                role = "footnote-number"
+            mentions.append(NumberMention(m.start(), m.end(), m.group(), role))
+        return mentions
+
+
+_WIDE = 60
+_PLACE_END = re.compile(r",\s+[A-Z][\w’' ]*\.$")
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")

@@ -1,0 +1,322 @@
+"""Finding and reading a knowledge base: claims, bibliography, documents, vocabulary.
+
+Loading never stops at the first problem: every problem is collected with its
+file, line and claim id or source key. Problems that keep the base from being
+read (syntax, schema, duplicates) are *fatal*; the others are left for
+``kb verify`` to report beside its own checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .document import Document
+from .errors import InvalidKnowledgeBase, KnowledgeBaseNotFound, Problem, UnknownClaim, UnknownSource
+from .models import Claim, Source, Vocabulary
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_VOCABULARY = PACKAGE_DIR / "data" / "vocabulary.yaml"
+FATAL_CHECKS = frozenset({
+    "yaml-syntax", "yaml-read", "claim-file-shape", "claim-schema", "duplicate-id",
+    "bibtex-read", "bibtex-syntax", "bibtex-duplicate-key", "bibtex-type", "bibtex-schema",
+    "vocabulary-file",
+})
+
+
+def _yaml_loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> tuple[Any, Problem | None]:
+    """Parse one YAML file; on failure a problem naming the file and line."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, Problem(path, None, None, "yaml-read", f"cannot read the file ({exc})",
+                             "check it exists and is UTF-8 text")
+    try:
+        return yaml.load(text, Loader=_yaml_loader()), None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, Problem(path, line, None, "yaml-syntax", f"invalid YAML: {reason}",
+                             "fix the syntax at that line")
+
+
+def _item_lines(path: Path) -> list[int]:
+    """1-based line of each item of the file's ``claims`` list (only computed on error)."""
+    import yaml
+
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
+    except (OSError, yaml.YAMLError):
+        return []
+    for key, value in getattr(node, "value", []):
+        if getattr(key, "value", None) == "claims" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def load_vocabulary(root: Path) -> tuple[Vocabulary, list[Problem]]:
+    path = root / "vocabulary.yaml"
+    if not path.is_file():
+        path = DEFAULT_VOCABULARY
+    data, problem = read_yaml(path)
+    if problem:
+        return Vocabulary(kinds={}, places={}, topics={}), [problem]
+    try:
+        return Vocabulary.model_validate(data), []
+    except ValidationError as exc:
+        return Vocabulary(kinds={}, places={}, topics={}), [
+            Problem(path, None, None, "vocabulary-file", f"invalid vocabulary: {exc.errors()[0]['msg']}",
+                    "it needs mappings 'kinds', 'places' and 'topics'")
+        ]
+
+
+@dataclass
+class ClaimLocation:
+    path: Path
+    line: int | None
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything a knowledge base holds, with lookups; built by :func:`load_kb`."""
+
+    root: Path
+    index_dir: Path
+    vocabulary: Vocabulary
+    claims: dict[str, Claim] = field(default_factory=dict)
+    locations: dict[str, ClaimLocation] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    claim_files: list[Path] = field(default_factory=list)
+
+    @property
+    def bib_path(self) -> Path:
+        return self.root / "sources" / "references.bib"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.root / "sources" / "documents"
+
+    @cached_property
+    def document_keys(self) -> list[str]:
+        """Keys of the documents whose text the base holds."""
+        if not self.documents_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.documents_dir.glob("*.txt"))
+
+    @cached_property
+    def _documents(self) -> dict[str, Document]:
+        return {}
+
+    def document(self, key: str) -> Document | None:
+        """The text of document ``key`` (read once), or None when the base lacks it."""
+        if key not in self._documents:
+            path = self.documents_dir / f"{key}.txt"
+            if not path.is_file():
+                return None
+            self._documents[key] = Document.read(key, path)
+        return self._documents[key]
+
+    @property
+    def fatal_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.check in FATAL_CHECKS]
+
+    def raise_if_unreadable(self) -> None:
+        if self.fatal_problems:
+            raise InvalidKnowledgeBase(self.fatal_problems)
+
+    def claim(self, claim_id: str) -> Claim:
+        try:
+            return self.claims[claim_id]
+        except KeyError:
+            close = difflib.get_close_matches(claim_id, list(self.claims), n=3, cutoff=0.6)
+            hint = f"did you mean {', '.join(close)}?" if close else "list ids with 'kb search' or 'kb stats'"
+            raise UnknownClaim(f"no claim with id '{claim_id}' in {self.root}", hint=hint) from None
+
+    def source(self, key: str) -> Source:
+        try:
+            return self.sources[key]
+        except KeyError:
+            close = difflib.get_close_matches(key, list(self.sources), n=3, cutoff=0.6)
+            hint = f"did you mean {', '.join(close)}?" if close else "list keys with 'kb sources'"
+            raise UnknownSource(f"no source with key '{key}' in {self.bib_path}", hint=hint) from None
+
+    def citing(self, key: str) -> list[Claim]:
+        """Claims that cite ``key`` or come from the document ``key``."""
+        return [c for c in self.claims.values() if key in c.cited_keys]
+
+    def from_document(self, key: str) -> list[Claim]:
+        return [c for c in self.claims.values() if c.document == key]
+
+    def __iter__(self) -> Iterator[Claim]:
+        return iter(self.claims.values())
+
+    def __len__(self) -> int:
+        return len(self.claims)
+
+
+# --- locating a knowledge base -------------------------------------------------
+
+
+def _checkout_root() -> Path | None:
+    root = PACKAGE_DIR.parent
+    if (root / "pyproject.toml").is_file() and (root / "claims").is_dir() and (root / "sources").is_dir():
+        return root
+    return None
+
+
+def bundled_root() -> Path:
+    """The bundled base: the repository root in a checkout, else the copy shipped in the package."""
+    return _checkout_root() or PACKAGE_DIR / "_bundled"
+
+
+def user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not base:
+        base = os.environ.get("LOCALAPPDATA", "") if os.name == "nt" else ""
+    return Path(base or Path.home() / ".cache") / "kb"
+
+
+def index_dir_for(root: Path) -> Path:
+    """``index/`` inside the base, except for the copy shipped in the package (read-only)."""
+    if root == (PACKAGE_DIR / "_bundled").resolve():
+        digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+        return user_cache_dir() / f"bundled-{digest}" / "index"
+    return root / "index"
+
+
+def resolve_root(kb_dir: str | Path | None = None) -> Path:
+    """The base to use: ``kb_dir`` (from ``--kb``), else ``$KB_DIR``, else the bundled one."""
+    chosen = kb_dir if kb_dir not in (None, "") else os.environ.get("KB_DIR") or None
+    if chosen is None:
+        root = bundled_root()
+        origin = "the bundled knowledge base"
+    else:
+        root = Path(chosen).expanduser()
+        origin = "--kb" if kb_dir not in (None, "") else "KB_DIR"
+    if not root.is_dir():
+        raise KnowledgeBaseNotFound(f"knowledge base directory {root} does not exist (from {origin})",
+                                    hint="check the path, or create one with 'kb init DIR'")
+    if not (root / "claims").is_dir():
+        raise KnowledgeBaseNotFound(f"{root} is not a knowledge base: it has no claims/ directory (from {origin})",
+                                    hint="point --kb at a base, or create one with 'kb init DIR'")
+    return root.resolve()
+
+
+# --- loading ---------------------------------------------------------------------
+
+_ID_LINE = re.compile(r"^\s*(?:-\s+)?id:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def load_claim_file(path: Path) -> tuple[list[Claim], dict[str, int], list[Problem]]:
+    """Read one claims file; returns its claims, the line of each id, and its problems."""
+    data, problem = read_yaml(path)
+    if problem:
+        return [], {}, [problem]
+    if data is None:  # empty or only comments
+        return [], {}, []
+    if not isinstance(data, dict) or not isinstance(data.get("claims", []), list) or "document" not in data:
+        return [], {}, [Problem(path, 1, None, "claim-file-shape",
+                                "a claims file must be a mapping with 'document' (a BibTeX key) and 'claims' (a list)",
+                                "see 'kb init' for an example")]
+    document = data["document"]
+    text = path.read_text(encoding="utf-8")
+    id_lines: dict[str, int] = {}
+    for m in _ID_LINE.finditer(text):
+        id_lines.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
+    claims: list[Claim] = []
+    problems: list[Problem] = []
+    item_lines: list[int] | None = None
+    for i, raw in enumerate(data.get("claims") or []):
+        claim_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError
+            claims.append(Claim.model_validate({**raw, "document": document}))
+        except (ValidationError, TypeError) as exc:
+            if item_lines is None:
+                item_lines = _item_lines(path)
+            line = id_lines.get(str(claim_id)) or (item_lines[i] if i < len(item_lines) else None)
+            subject = str(claim_id) if claim_id else f"claim #{i + 1}"
+            errors = exc.errors() if isinstance(exc, ValidationError) else [
+                {"loc": (), "msg": "a claim must be a mapping of fields"}]
+            for err in errors:
+                where = ".".join(str(p) for p in err["loc"])
+                message = f"field '{where}': {err['msg']}" if where else err["msg"]
+                problems.append(Problem(path, line, subject, "claim-schema", f"invalid claim: {message}",
+                                        "correct the claim's fields (see README, 'Adding a claim')"))
+    return claims, id_lines, problems
+
+
+def _check_vocabulary(kb: KnowledgeBase, claim: Claim, where: ClaimLocation) -> None:
+    vocab = kb.vocabulary
+    checks = [("kind", [claim.kind], vocab.kinds), ("places", claim.places, vocab.places),
+              ("topics", claim.topics, vocab.topics)]
+    for name, values, allowed in checks:
+        for value in values:
+            if allowed and value not in allowed:
+                close = difflib.get_close_matches(value, list(allowed), n=2)
+                hint = f"did you mean {' or '.join(close)}?" if close else "add it to vocabulary.yaml or choose a listed one"
+                kb.problems.append(Problem(where.path, where.line, claim.id, "vocabulary",
+                                           f"{name} '{value}' is not in the vocabulary", hint))
+
+
+def load_kb(kb_dir: str | Path | None = None, *, strict: bool = True) -> KnowledgeBase:
+    """Read the knowledge base; with ``strict``, raise when it cannot be read."""
+    root = resolve_root(kb_dir)
+    vocabulary, problems = load_vocabulary(root)
+    kb = KnowledgeBase(root=root, index_dir=index_dir_for(root), vocabulary=vocabulary, problems=problems)
+    bib = kb.bib_path
+    if bib.is_file():
+        from .bibliography import parse_bibliography  # bibtexparser is slow to import
+
+        kb.sources, bib_problems = parse_bibliography(bib)
+        kb.problems.extend(bib_problems)
+    first_seen: dict[str, ClaimLocation] = {}
+    kb.claim_files = sorted((root / "claims").glob("*.yaml")) + sorted((root / "claims").glob("*.yml"))
+    for path in kb.claim_files:
+        claims, id_lines, file_problems = load_claim_file(path)
+        kb.problems.extend(file_problems)
+        for claim in claims:
+            where = ClaimLocation(path, id_lines.get(claim.id))
+            if claim.id in first_seen:
+                first = first_seen[claim.id]
+                kb.problems.append(Problem(path, where.line, claim.id, "duplicate-id",
+                                           f"claim id also used at {first.path}:{first.line}",
+                                           "give the claim a new id; never reuse one"))
+                continue
+            first_seen[claim.id] = where
+            kb.claims[claim.id] = claim
+            kb.locations[claim.id] = where
+            _check_vocabulary(kb, claim, where)
+            for cite in claim.cites:
+                if cite.key not in kb.sources:
+                    kb.problems.append(Problem(path, where.line, claim.id, "unknown-source",
+                                               f"cites '{cite.key}', which is not in {bib.name}",
+                                               "add the work to sources/references.bib or fix the key"))
+            if kb.sources and claim.document not in kb.sources:
+                kb.problems.append(Problem(path, where.line, claim.id, "unknown-document",
+                                           f"comes from document '{claim.document}', which is not in {bib.name}",
+                                           "add the document's entry to sources/references.bib"))
+    if strict:
+        kb.raise_if_unreadable()
+    return kb
+
