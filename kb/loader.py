@@ -33,10 +33,33 @@ FATAL_CHECKS = frozenset({
 })
 
 
-def _yaml_loader() -> Any:
-    import yaml
+_LOADER: Any = None
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _yaml_loader() -> Any:
+    """PyYAML's C loader (when built) with YAML 1.2 booleans.
+
+    YAML 1.1 reads ``on``, ``off``, ``yes`` and ``no`` as booleans, so the review
+    field ``on:`` would become the key ``True``; only ``true``/``false`` are
+    booleans here, as in YAML 1.2 (and ruamel.yaml, which writes reviews).
+    """
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class Loader(base):  # type: ignore[misc,valid-type]
+            pass
+
+        Loader.yaml_implicit_resolvers = {
+            first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+            for first, resolvers in base.yaml_implicit_resolvers.items()
+        }
+        Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+        _LOADER = Loader
+    return _LOADER
 
 
 def read_yaml(path: Path) -> tuple[Any, Problem | None]:
