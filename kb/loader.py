@@ -246,7 +246,7 @@ def resolve_root(kb_dir: str | Path | None = None) -> Path:
 
 # --- loading ---------------------------------------------------------------------
 
-_ID_LINE = re.compile(r"^\s*(?:-\s+)?id:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
+_ID_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
 def load_claim_file(path: Path) -> tuple[list[Claim], dict[str, int], list[Problem]]:

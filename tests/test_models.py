@@ -1,0 +1,109 @@
+"""The data model accepts good records and rejects each kind of bad one."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from kb.models import Claim, Cite, Organisation, Person, Quantity, Review, Source
+
+GOOD = {
+    "id": "ctf-0007",
+    "statement": "Barnardo's worked with 1,190 young people affected by sexual exploitation in 2010-11.",
+    "kind": "statistic",
+    "quote": "In 2010-11 we worked with 1,190 young people affected by sexual exploitation",
+    "section": "Introduction",
+    "cites": [],
+    "quantities": [{"value": 1190, "unit": "young people", "period": "2010-11"}],
+    "places": ["UK"],
+    "period": "2010-11",
+    "topics": ["service-users", "prevalence"],
+    "document": "barnardos2012cutting",
+}
+
+
+def test_good_claim_is_accepted() -> None:
+    claim = Claim.model_validate(GOOD)
+    assert claim.quantities == [Quantity(value=1190, unit="young people", period="2010-11")]
+    assert claim.fragments == [GOOD["quote"]]
+    assert claim.status == "unreviewed"
+    assert len(claim.fingerprint) == 16
+
+
+def test_quote_may_be_fragments() -> None:
+    claim = Claim.model_validate({**GOOD, "quote": ["first part,", "second part"]})
+    assert claim.fragments == ["first part,", "second part"]
+    assert claim.quote_text == "first part, … second part"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id": "CTF 7"}, "id"),
+        ({"kind": "opinion"}, "kind"),
+        ({"statement": ""}, "statement"),
+        ({"quote": []}, "quote"),
+        ({"quote": ["ok", ""]}, "quote"),
+        ({"section": ""}, "section"),
+        ({"cites": [{"key": "a b"}]}, "cites"),
+        ({"cites": [{"key": "x", "footnote": 0}]}, "cites"),
+        ({"cites": [{"key": "x"}, {"key": "x"}]}, "cites"),
+        ({"quantities": [{"value": "many", "unit": "people"}]}, "quantities"),
+        ({"quantities": [{"value": 3}]}, "quantities"),
+        ({"places": ["UK", "UK"]}, "places"),
+        ({"review": {"status": "fine"}}, "review"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_claims_are_rejected_naming_the_field(change: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        Claim.model_validate({**GOOD, **change})
+    locations = {str(err["loc"][0]) if err["loc"] else "" for err in info.value.errors()}
+    assert field in locations or any(field in err["msg"] for err in info.value.errors())
+
+
+def test_missing_required_field_is_named() -> None:
+    data = dict(GOOD)
+    del data["statement"]
+    with pytest.raises(ValidationError, match="statement"):
+        Claim.model_validate(data)
+
+
+def test_fingerprint_ignores_review_but_not_content() -> None:
+    claim = Claim.model_validate(GOOD)
+    reviewed = Claim.model_validate({**GOOD, "review": {"status": "verified", "fingerprint": claim.fingerprint}})
+    assert reviewed.fingerprint == claim.fingerprint
+    assert reviewed.status == "verified"
+    edited = Claim.model_validate({**GOOD, "statement": GOOD["statement"].replace("1,190", "1,191"),
+                                   "review": {"status": "verified", "fingerprint": claim.fingerprint}})
+    assert edited.fingerprint != claim.fingerprint
+    assert edited.status == "stale"
+
+
+def test_statement_whitespace_is_normalised_and_does_not_change_fingerprint() -> None:
+    a = Claim.model_validate(GOOD)
+    b = Claim.model_validate({**GOOD, "statement": GOOD["statement"].replace(" ", "\n  ", 2)})
+    assert a.statement == b.statement and a.fingerprint == b.fingerprint
+
+
+def test_source_labels() -> None:
+    org = Source(key="b", type="report", authors=[Organisation(name="Barnardo's")], year=2012, title="T")
+    assert org.label() == "Barnardo's (2012)"
+    team = Source(key="j", type="report", authors=[Person(family="Jago", given="S.")], et_al=True,
+                  year=2011, title="T")
+    assert team.short_author() == "Jago et al."
+    assert team.author_names() == ["Jago, S.", "et al."]
+    act = Source(key="soa", type="legislation", title="Sexual Offences Act 2003", year=2003)
+    assert act.label() == "Sexual Offences Act 2003 (2003)"
+
+
+def test_source_rejects_bad_type_and_year() -> None:
+    with pytest.raises(ValidationError, match="type"):
+        Source(key="x", type="pamphlet", title="T")
+    with pytest.raises(ValidationError, match="year"):
+        Source(key="x", type="report", title="T", year=20111)
+
+
+def test_review_and_cite_models() -> None:
+    assert Review(status="disputed", note="wrong footnote").status == "disputed"
+    assert Cite(key="moj2011criminal", footnote=10, locator="Table S5.7").locator == "Table S5.7"
