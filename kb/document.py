@@ -104,9 +104,11 @@ class Document:
         pending_space = -1
         while i < n:
             ch = text[i]
-            if ch == "-":
+            # Only a real hyphen glued to a word ends a line as hyphenation; a dash
+            # after a space ("exploitation –") is punctuation and is kept.
+            if ch == "-" and self.text[i] == "-" and pending_space < 0:
                 m = _LINE_BREAK_HYPHEN.match(text, i)
-                if m and out and not out[-1].isspace():
+                if m and out and out[-1].isalnum():
                     out.append(_SOFT)
                     offsets.append(i)
                     i = m.end()
