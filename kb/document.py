@@ -11,6 +11,7 @@ TextQuoteSelector (``exact`` plus a short ``prefix``/``suffix``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -70,7 +71,8 @@ class NumberMention:
     end: int
     text: str
     role: str = "body"
-    """``body``, ``footnote-marker`` or ``footnote-number``."""
+    """``body`` (footnote text included), ``footnote-marker`` (the superscript in the
+    body) or ``footnote-number`` (the number that starts a footnote)."""
 
 
 def fold_text(text: str) -> str:
@@ -87,6 +89,7 @@ class Document:
     path: Path | None = None
     _folded: str = field(init=False, repr=False, default="")
     _offsets: list[int] = field(init=False, repr=False, default_factory=list)
+    _patterns: dict[str, re.Pattern[str] | None] = field(init=False, repr=False, default_factory=dict)
 
     @classmethod
     def read(cls, key: str, path: Path) -> Document:
@@ -106,10 +109,12 @@ class Document:
             ch = text[i]
             # Only a real hyphen glued to a word ends a line as hyphenation; a dash
             # after a space ("exploitation –") is punctuation and is kept.
-            if ch == "-" and self.text[i] == "-" and pending_space < 0:
+            if ch == "-" and pending_space < 0:
                 m = _LINE_BREAK_HYPHEN.match(text, i)
                 if m and out and out[-1].isalnum():
-                    out.append(_SOFT)
+                    # A hyphen may be hyphenation (dropped or kept); a glued en or em
+                    # dash ("2009–\n10") is kept, and the line break after it is no space.
+                    out.append(_SOFT if self.text[i] == "-" else "-")
                     offsets.append(i)
                     i = m.end()
                     pending_space = -1
@@ -131,8 +136,11 @@ class Document:
         self._offsets = offsets
 
     def _pattern(self, quote: str) -> re.Pattern[str] | None:
-        folded = fold_text(quote)
+        if quote in self._patterns:
+            return self._patterns[quote]
+        folded = fold_text(quote.replace(_SOFT, ""))
         if not folded:
+            self._patterns[quote] = None
             return None
         parts: list[str] = []
         for ch in folded:
@@ -142,30 +150,35 @@ class Document:
                 parts.append(" ")
             else:
                 parts.append(re.escape(ch) + f"{_SOFT}?")
-        return re.compile("".join(parts))
+        pattern = self._patterns[quote] = re.compile("".join(parts))
+        return pattern
+
+    def _search(self, pattern: re.Pattern[str], pos: int) -> Anchor | None:
+        m = pattern.search(self._folded, pos)
+        if m is None:
+            return None
+        end = m.end()
+        # a trailing soft hyphen belongs to the next word, not to the quote
+        while end > m.start() and self._folded[end - 1] == _SOFT:
+            end -= 1
+        return self._anchor(self._offsets[m.start()], self._offsets[end - 1] + 1)
 
     def find_all(self, quote: str) -> list[Anchor]:
-        """Every place the quote occurs, in order."""
+        """Every place the quote occurs, in order (overlapping occurrences included)."""
         pattern = self._pattern(quote)
-        if pattern is None:
-            return []
-        anchors = []
+        anchors: list[Anchor] = []
         pos = 0
-        while (m := pattern.search(self._folded, pos)) is not None:
-            end = m.end()
-            # a trailing soft hyphen belongs to the next word, not to the quote
-            while end > m.start() and self._folded[end - 1] == _SOFT:
-                end -= 1
-            anchors.append(self._anchor(self._offsets[m.start()], self._offsets[end - 1] + 1))
-            pos = m.start() + 1
+        while pattern is not None and (anchor := self._search(pattern, pos)) is not None:
+            anchors.append(anchor)
+            pos = bisect_left(self._offsets, anchor.start) + 1
         return anchors
 
     def find(self, quote: str, after: int = 0) -> Anchor | None:
         """The first place the quote occurs at or after offset ``after``."""
-        for anchor in self.find_all(quote):
-            if anchor.start >= after:
-                return anchor
-        return None
+        pattern = self._pattern(quote)
+        if pattern is None:
+            return None
+        return self._search(pattern, bisect_left(self._offsets, after))
 
     def anchor_fragments(self, fragments: list[str]) -> list[Anchor | None]:
         """Anchor each fragment, in order: each is looked for after the previous one."""
@@ -195,9 +208,11 @@ class Document:
 
     def paragraph_around(self, start: int, end: int) -> tuple[int, int]:
         """Offsets of the paragraph (text between blank lines) holding [start, end)."""
-        before = self.text.rfind("\n\n", 0, start)
-        after = self.text.find("\n\n", end)
-        return (0 if before < 0 else before + 2, len(self.text) if after < 0 else after)
+        para_start = 0
+        for m in _BLANK_LINE.finditer(self.text, 0, start):
+            para_start = m.end()
+        m = _BLANK_LINE.search(self.text, end)
+        return para_start, m.start() if m else len(self.text)
 
     # --- footnotes -------------------------------------------------------------
 
@@ -250,7 +265,7 @@ class Document:
         result = {}
         for number, note in found.items():
             marker = None
-            for m in re.finditer(rf"(?<=[^\s\d(]){number}(?!\d)", self.text[pos:]):
+            for m in re.finditer(_MARKER.format(number=number), self.text[pos:]):
                 at = pos + m.start()
                 if not any(s <= at < e for s, e in spans):
                     marker = at
@@ -283,6 +298,10 @@ class Document:
         return mentions
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# A footnote marker is glued to the word or punctuation before it (not to a digit,
+# a dash or a currency sign: "2010-11" and "£11" are no markers) and ends there.
+_MARKER = r"(?<=[^\s\d(\-\u2013\u2014/£$€]){number}(?![\w%])"
 _WIDE = 60
 _PLACE_END = re.compile(r",\s+[A-Z][\w’' ]*\.$")
-_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<!\d)(?<!\d[.,])\d+(?:[.,]\d+)*")
