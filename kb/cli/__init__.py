@@ -53,6 +53,7 @@ def main_callback(
 
 # Command modules register themselves on `app` when imported.
 from . import core  # noqa: E402,F401
+from . import export  # noqa: E402,F401
 
 
 def main() -> None:
