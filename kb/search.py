@@ -1,0 +1,377 @@
+"""Searching claims: query parsing (filters, acronyms), ranking, highlights, facets.
+
+The library entry point is :func:`search` (ranked hits) or :func:`search_ids` (claim
+ids in rank order, for ``kb export QUERY``); :func:`run_search` also returns the
+total, facet counts and a "did you mean". Whoosh itself lives behind
+:mod:`kb.index` (schema, index upkeep); this module builds and runs queries.
+
+Query semantics:
+- free words are searched (stemmed) in statement, quote, section and the cited
+  works' authors and titles (BM25F, field boosts ``kb.index.FIELD_BOOSTS``); a claim
+  matching more of the words ranks higher; not all are required;
+- field filters (``kind: place: topic: source: year: period: status: value: id:
+  document:``) are *required*, as are ``NOT`` clauses: ``missing place:england``
+  means claims about England, ranked by "missing";
+- multi-word values are written with hyphens or quotes: ``place:northern-ireland``
+  or ``place:"Northern Ireland"``;
+- acronyms from ``kb/data/acronyms.yaml`` match their expansions both ways.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BadInput
+from .index import (FACET_FIELDS, FIELD_BOOSTS, FILTER_FIELDS, TEXT_FIELDS, Notice, Progress, acronyms,
+                    open_index, slug)
+
+STATUSES = ("unreviewed", "verified", "disputed", "needs-work", "stale")
+FIELD_ALIASES = {"place": ["places"], "topic": ["topics"], "source": ["author", "cites"],
+                 "status": ["review"], "kind": ["kinds"], "year": ["years"], "value": ["values"]}
+QUERY_FIELDS = sorted(set(TEXT_FIELDS) | FILTER_FIELDS - {"citekey"})
+
+
+@dataclass
+class Hit:
+    """One matching claim, with what a result list needs (read from the index, not the YAML)."""
+
+    id: str
+    score: float
+    statement: str
+    kind: str
+    cites: list[dict[str, Any]]
+    """``{key, label, footnote, locator}`` per cited work."""
+    quote: str
+    places: list[str]
+    topics: list[str]
+    period: str
+    status: str
+    fingerprint: str
+    section: str
+    document: str
+    document_label: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    """Character spans of ``statement`` that matched the query."""
+
+    @property
+    def source_labels(self) -> list[str]:
+        """Short author-year labels of the cited works, or of the document when it cites none."""
+        return [c["label"] for c in self.cites] or [self.document_label]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "score": round(self.score, 4), "statement": self.statement, "kind": self.kind,
+            "cites": self.cites, "quote": self.quote, "places": self.places, "topics": self.topics,
+            "period": self.period, "status": self.status, "fingerprint": self.fingerprint,
+            "section": self.section, "document": self.document,
+            "highlights": [list(span) for span in self.highlights],
+        }
+
+
+@dataclass
+class SearchOutcome:
+    hits: list[Hit]
+    total: int
+    """Claims matching (all of them, not just the ones returned)."""
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    """A corrected query when nothing matched and the index knows a close spelling."""
+
+
+# --- parsing ------------------------------------------------------------------------
+
+
+def _at(new: Any, old: Any) -> Any:
+    """A node made by a plugin takes the place in the query string of the node it stands for."""
+    return new.set_range(old.startchar, old.endchar)
+
+
+def _query_words_plugin(table: dict[str, list[str]], analyzer: Any) -> Any:
+    """A Whoosh parser plugin for free words: an acronym also searches its expansions, an
+    expansion its acronym; fuzzy and wildcard terms go to the unstemmed ``spell`` field."""
+    from whoosh.qparser import plugins, syntax
+
+    def words(text: str) -> tuple[str, ...]:
+        return tuple(t.text for t in analyzer(text))
+
+    loose = (plugins.FuzzyTermPlugin.FuzzyTermNode, plugins.WildcardPlugin.WildcardNode,
+                    plugins.PrefixPlugin.PrefixNode)
+    by_words: dict[tuple[str, ...], str] = {}
+    for acronym, expansions in table.items():
+        for expansion in expansions:
+            by_words.setdefault(words(expansion), acronym)
+
+
+    def expand(parser: Any, group: Any) -> Any:
+        out: list[Any] = []
+        nodes = list(group)
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            if isinstance(node, syntax.GroupNode):
+                out.append(expand(parser, node))
+                i += 1
+                continue
+            unfielded = getattr(node, "fieldname", "x") is None
+            if unfielded and isinstance(node, loose):
+                # stems make poor targets for fuzzy and wildcard terms: match the words as written
+                out.append(node.set_fieldname("spell"))
+                i += 1
+                continue
+            if unfielded and isinstance(node, syntax.WordNode):
+                key = node.text.lower()
+                key = key if key in table else key[:-1] if key.endswith("s") and key[:-1] in table else ""
+                if key:
+                    phrases = [_at(plugins.PhrasePlugin.PhraseNode(e, 0), node) for e in table[key]]
+                    out.append(syntax.OrGroup([node] + phrases))
+                    i += 1
+                    continue
+                # the longest run of plain words that spells out an expansion
+                run, stems, j = [], [], i
+                best = None
+                while j < len(nodes) and isinstance(nodes[j], syntax.WordNode) and nodes[j].fieldname is None:
+                    run.append(nodes[j])
+                    stems += words(nodes[j].text)
+                    if tuple(stems) in by_words:
+                        best = (j, by_words[tuple(stems)])
+                    j += 1
+                if best is not None:
+                    end, acronym = best
+                    word = _at(syntax.WordNode(acronym), node)
+                    out.append(syntax.OrGroup([parser.group(nodes[i:end + 1]), word]))
+                    i = end + 1
+                    continue
+            if unfielded and isinstance(node, plugins.PhrasePlugin.PhraseNode):
+                acronym = by_words.get(words(node.text))
+                if acronym:
+                    out.append(syntax.OrGroup([node, _at(syntax.WordNode(acronym), node)]))
+                    i += 1
+                    continue
+            out.append(node)
+            i += 1
+        group[:] = out
+        return group
+
+    class AcronymPlugin(plugins.Plugin):
+        def filters(self, parser: Any) -> list[tuple[Any, int]]:
+            return [(expand, 105)]  # after field names (100), before multifield expansion (110)
+
+    return AcronymPlugin()
+
+
+def _required_filters_plugin(default_group: type) -> Any:
+    """Make field filters and NOT clauses required in an implicit (OR) group of words."""
+    from whoosh.qparser import plugins, syntax
+
+    def filter_only(node: Any) -> bool:
+        if isinstance(node, syntax.NotGroup):
+            return True
+        if isinstance(node, syntax.GroupNode):
+            return len(node) > 0 and all(filter_only(n) for n in node)
+        return getattr(node, "fieldname", None) in FILTER_FIELDS
+
+    def restructure(parser: Any, group: Any) -> Any:
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = restructure(parser, node)
+        if type(group) is default_group and len(group) > 1:
+            required = [n for n in group if filter_only(n)]
+            optional = [n for n in group if not filter_only(n)]
+            if required and optional:
+                return syntax.AndGroup(required + [default_group(optional)])
+            if required:
+                return syntax.AndGroup(required)
+        return group
+
+    class RequiredFiltersPlugin(plugins.Plugin):
+        def filters(self, parser: Any) -> list[tuple[Any, int]]:
+            return [(restructure, 700)]  # after operators (600) have built their groups
+
+    return RequiredFiltersPlugin()
+
+
+def make_parser(schema: Any) -> Any:
+    from whoosh import qparser
+
+    group = qparser.OrGroup.factory(0.9)
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer))
+    parser.add_plugin(_required_filters_plugin(group))
+    return parser
+
+
+_FIELD_PREFIX = re.compile(r'(?:^|[\s(])(?:[-+]?)([A-Za-z_]\w*):(?=\S)')
+
+
+def _check_fields(text: str) -> None:
+    """Reject ``plase:england``: Whoosh would silently search it as words."""
+    known = set(QUERY_FIELDS) | {a for names in FIELD_ALIASES.values() for a in names}
+    outside_quotes = re.sub(r'"[^"]*"', " ", text)
+    for m in _FIELD_PREFIX.finditer(outside_quotes):
+        name = m.group(1)
+        if name.lower() not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name.lower(), sorted(known), n=1)
+            hint = f"did you mean '{close[0]}:'?" if close else f"fields: {', '.join(QUERY_FIELDS)}"
+            raise BadInput(f"unknown search field '{name}:' in query '{text}'", hint=hint)
+
+
+def _query_errors(q: Any) -> list[str]:
+    errors = []
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "error", None):
+            errors.append(str(node.error))
+        stack.extend(node.children())
+    return errors
+
+
+def parse_query(schema: Any, text: str, *, status: str | None = None) -> Any:
+    """Parse a query string; :class:`BadInput` (exit 2) when it cannot be understood."""
+    from whoosh import query
+
+    if not text.strip():
+        raise BadInput("empty search query", hint="give some words, e.g. kb search \"going missing\"")
+    _check_fields(text)
+    try:
+        q = make_parser(schema).parse(text)
+    except Exception as exc:  # the parser's own failures (rare) are bad input, not bugs of ours
+        raise BadInput(f"cannot parse the query '{text}': {exc}",
+                       hint="check quotes, brackets and field:value pairs") from None
+    errors = _query_errors(q)
+    if errors:
+        raise BadInput(f"cannot parse the query '{text}': {errors[0]}",
+                       hint="numbers go in value:/year: (e.g. value:>=1000, year:[2009 TO 2011])")
+    if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+        raise BadInput(f"the query '{text}' has no searchable words", hint="common words such as 'the' are ignored")
+    if status is not None:
+        if status not in STATUSES:
+            raise BadInput(f"unknown review status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
+        q = query.And([q, query.Term("status", status)])
+    return q
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+def _highlight_spans(text: str, analyzer: Any, terms: tuple[set[str], set[str]]) -> list[tuple[int, int]]:
+    stems, words = terms
+    if not stems and not words:
+        return []
+    return [(t.startchar, t.endchar) for t in analyzer(text, chars=True)
+            if t.text in stems or text[t.startchar:t.endchar].lower() in words]
+
+
+def _matched_terms(q: Any, reader: Any) -> tuple[set[str], set[str]]:
+    """Terms of the query the index holds: (stems in the text fields, words in 'spell')."""
+    stems, words = set(), set()
+    for fieldname, text in q.existing_terms(reader, phrases=True, expand=True):
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        if fieldname in TEXT_FIELDS:
+            stems.add(text)
+        elif fieldname == "spell":
+            words.add(text)
+    return stems, words
+
+
+def _facet_counts(searcher: Any, docs: set[int], fieldname: str) -> dict[str, int]:
+    reader = searcher.reader()
+    name = "citekey" if fieldname == "source" else fieldname
+    counts: dict[str, int] = {}
+    if not docs:
+        return counts
+    if name == "year":
+        fieldobj = searcher.schema["year"]
+        for term in fieldobj.sortable_terms(reader, "year"):
+            hits = len(docs.intersection(reader.postings("year", term).all_ids()))
+            if hits:
+                counts[str(fieldobj.from_bytes(term))] = hits
+    else:
+        for term in reader.lexicon(name):
+            hits = len(docs.intersection(reader.postings(name, term).all_ids()))
+            if hits:
+                counts[term.decode("utf-8")] = hits
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _suggest(searcher: Any, text: str) -> str | None:
+    from whoosh import qparser
+
+    try:
+        spell_query = qparser.QueryParser("spell", searcher.schema).parse(text)
+        corrected = searcher.correct_query(spell_query, text)
+    except Exception:  # a suggestion is a courtesy; never fail the search for it
+        return None
+    if corrected.query != spell_query and corrected.string.strip() and corrected.string != text:
+        return corrected.string
+    return None
+
+
+def _hit(stored: dict[str, Any], score: float, spans: list[tuple[int, int]]) -> Hit:
+    data = stored["data"]
+    return Hit(id=stored["id"], score=float(score), statement=stored["statement"], kind=data["kind"],
+               cites=data["cites"], quote=data["quote"], places=data["places"], topics=data["topics"],
+               period=data["period"], status=data["status"], fingerprint=data["fingerprint"],
+               section=data["section"], document=data["document"], document_label=data["document_label"],
+               highlights=spans)
+
+
+def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
+               facets: tuple[str, ...] = (), index_dir: Path | None = None, notice: Notice | None = None,
+               progress: Progress | None = None) -> SearchOutcome:
+    """Search the base at ``root`` (its index refreshed first); hits best first."""
+    for name in facets:
+        if name not in FACET_FIELDS:
+            raise BadInput(f"cannot count hits by '{name}'", hint=f"facets: {', '.join(FACET_FIELDS)}")
+    if limit is not None and limit < 1:
+        raise BadInput(f"--limit must be at least 1 (got {limit})", hint="e.g. --limit 20")
+    if index_dir is None:
+        from .locate import index_dir_for
+
+        index_dir = index_dir_for(root)
+    ix = open_index(root, index_dir, notice=notice, progress=progress)
+    try:
+        q = parse_query(ix.schema, query_text, status=status)
+        with ix.searcher() as searcher:
+            results = searcher.search(q, limit=None if facets else limit)
+            total = len(results)
+            analyzer = ix.schema["statement"].analyzer
+            terms = _matched_terms(q, searcher.reader())
+            shown = results[:limit] if limit is not None else results
+            hits = [_hit(r.fields(), r.score, _highlight_spans(r["statement"], analyzer, terms)) for r in shown]
+            counts = {}
+            if facets:
+                docs = set(results.docs())
+                counts = {name: _facet_counts(searcher, docs, name) for name in facets}
+            suggestion = _suggest(searcher, query_text) if not total else None
+    finally:
+        ix.close()
+    return SearchOutcome(hits=hits, total=total, facets=counts, suggestion=suggestion)
+
+
+def search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
+           index_dir: Path | None = None) -> list[Hit]:
+    """Ranked hits for ``query_text`` in the base at ``root``; ``limit=None`` for all of them.
+
+    ``status`` keeps only claims with that review status. Raises ``BadInput`` for a
+    query that cannot be parsed; returns ``[]`` when nothing matches.
+    """
+    return run_search(root, query_text, limit=limit, status=status, index_dir=index_dir).hits
+
+
+def search_ids(root: Path, query_text: str, *, limit: int | None = None, status: str | None = None,
+               index_dir: Path | None = None) -> list[str]:
+    """Claim ids matching ``query_text``, best first (all of them unless ``limit``)."""
+    return [hit.id for hit in search(root, query_text, limit=limit, status=status, index_dir=index_dir)]
+
+
+__all__ = ["Hit", "SearchOutcome", "STATUSES", "make_parser", "parse_query", "run_search", "search",
+           "search_ids", "slug"]
