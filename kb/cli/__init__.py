@@ -54,6 +54,7 @@ def main_callback(
 # Command modules register themselves on `app` when imported.
 from . import core  # noqa: E402,F401
 from . import export  # noqa: E402,F401
+from . import search  # noqa: E402,F401
 
 
 def main() -> None:
