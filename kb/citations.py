@@ -268,6 +268,20 @@ def _citation_item(key: str, locator: str = "", prefix: str = "") -> Any:
     return CitationItem(key.lower(), **extra)
 
 
+def _escaped(source: Source, markup: Markup) -> Source:
+    """The source with its text escaped for ``markup``: citeproc-py formats the item data
+    it is given as is (it escapes only the style's own terms)."""
+    if markup == "plain":
+        return source
+    names = [a.model_copy(update={k: _escape(v, markup) for k, v in a.model_dump().items()})
+             for a in source.authors]
+    fields = {name: _escape(getattr(source, name), markup)
+              for name in ("title", "genre", "publisher", "place", "number", "note")}
+    if markup == "html":  # a Markdown URL stays literal: it may sit in an <autolink>
+        fields["url"] = _escape(source.url, markup)
+    return source.model_copy(update={**fields, "authors": names})
+
+
 def _year_suffixes(sources: list[Source]) -> dict[int, str]:
     """Index in ``sources`` -> 'a', 'b'... for works by the same authors in the same year.
 
@@ -326,7 +340,7 @@ def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_
     sources = works_cited(kb, claims)
     items = []
     for source in sources:
-        item = csl_item(source, protect_case=True)
+        item = csl_item(_escaped(source, markup), protect_case=True)
         if source.et_al:
             item["author"][-1] = {"literal": _OTHERS}
         items.append(item)
@@ -335,7 +349,8 @@ def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_
             items[item]["year-suffix"] = letter
     by_lower = {s.key.lower(): s for s in sources}
     try:
-        bibliography = CitationStylesBibliography(style.csl, CiteProcJSON(items), _formatter(markup))
+        # Sorted with plain text (markup such as '*' or '<i>' would sort first), then formatted.
+        bibliography = CitationStylesBibliography(style.csl, CiteProcJSON(items), _formatter("plain"))
         plans: list[tuple[Claim, list[str], Any, Any]] = []
         for claim in claims:
             cited, document = credited_keys(kb, claim)
@@ -347,6 +362,7 @@ def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_
                     bibliography.register(citation)
             plans.append((claim, [*cited, document], primary, secondary))
         bibliography.sort()
+        bibliography.formatter = style.csl.root.formatter = _formatter(markup)
         missing: list[str] = []
         layout = style.csl.root.citation.layout
         prefix, suffix = layout.get("prefix", ""), layout.get("suffix", "")
