@@ -55,6 +55,7 @@ def main_callback(
 from . import core  # noqa: E402,F401
 from . import export  # noqa: E402,F401
 from . import search  # noqa: E402,F401
+from . import verify  # noqa: E402,F401
 
 
 def main() -> None:

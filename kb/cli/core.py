@@ -77,20 +77,35 @@ def show(
     ctx: typer.Context,
     claim_id: str = typer.Argument(..., metavar="ID", help="Claim id, e.g. ctf-0007."),
     as_json: bool = typer.Option(False, "--json", help="Print the full record as JSON."),
+    context: bool = typer.Option(False, "--context", help="Also show the quote highlighted in its paragraph "
+                                 "of the document, the cited footnotes' text and the cited works as references."),
 ) -> None:
     """The whole record of one claim: statement, quote, section, cited works, review.
 
-    Example: kb show ctf-0007
+    With --context, the quote is marked in its paragraph: bold and underlined on a
+    terminal, »between guillemets« on a pipe.
+
+    Example: kb show ctf-0007 --context
     """
     from ..records import claim_record
 
     kb = load(ctx)
     claim = kb.claim(claim_id)
     record = claim_record(kb, claim)
+    found = None
+    if context:
+        from ..context import claim_context
+
+        found = claim_context(kb, claim)
+        record["context"] = found.to_dict()
     if as_json:
         print_json(record)
         return
     render_claim(record)
+    if found is not None:
+        from .verify import render_context
+
+        render_context(found)
 
 
 def render_claim(record: dict) -> None:
