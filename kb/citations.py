@@ -104,9 +104,10 @@ def style_path(style: str) -> Path:
         except StyleDependencyError as exc:
             raise BadInput(f"style '{style}' depends on a style that cannot be read ({exc})",
                            hint="choose another style") from None
-    close = difflib.get_close_matches(style.lower(), style_names(), n=5, cutoff=0.6)
-    if not close:
-        close = [name for name in style_names() if style.lower() in name][:5]
+    wanted = style.lower()
+    containing = sorted((n for n in style_names() if wanted in n),
+                        key=lambda n: (n != DEFAULT_STYLE, not n.startswith(wanted), len(n), n))
+    close = containing[:5] or difflib.get_close_matches(wanted, style_names(), n=5, cutoff=0.6)
     hint = f"did you mean {', '.join(close)}?" if close else f"list styles with 'kb styles TEXT' (default: {DEFAULT_STYLE})"
     raise BadInput(f"unknown citation style '{style}'", hint=hint)
 
@@ -316,6 +317,14 @@ def _drop_repeated_title(text: str, title: str) -> str:
     return text[:first] + pattern.sub("", text[first:], count=1)
 
 
+_DOUBLED = re.compile(r"([?!])((?:\*|</i>|’|”)?)\.")
+
+
+def _tidy(text: str) -> str:
+    """'exploitation?*.' -> 'exploitation?*': a title ending in ? or ! takes no full stop."""
+    return _DOUBLED.sub(r"\1\2", text)
+
+
 def _number_space(text: str) -> str:
     """'1.Jago' -> '1. Jago': citeproc-py drops the gap of a left-margin citation number."""
     return re.sub(r"^(\[?\d+\]?\.?)(?=[^\s\d,.\]])", r"\1 ", text)
@@ -379,11 +388,11 @@ def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_
                 source = kb.sources[key]
                 if not source.authors:
                     text = _drop_repeated_title(text, _escape(source.title, markup))
-            result.claims.append(CitedClaim(claim=claim, citation=_et_al(text), keys=keys))
+            result.claims.append(CitedClaim(claim=claim, citation=_tidy(_et_al(text)), keys=keys))
         if style.csl.has_bibliography():
             for item, entry in zip(bibliography.items, bibliography.bibliography()):
                 source = by_lower[item.key]
-                text = _et_al(str(entry))
+                text = _tidy(_et_al(str(entry)))
                 if not source.authors:
                     text = _drop_repeated_title(text, _escape(source.title, markup))
                 result.references.append(_number_space(text) if style.is_numeric else text)

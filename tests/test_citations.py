@@ -132,3 +132,12 @@ def test_a_claim_citing_an_unknown_work_is_bad_input(small_kb: Path) -> None:
     kb = load_kb(small_kb, strict=False)
     with pytest.raises(BadInput, match="tst-0002 credits 'nobody2000'"):
         render(kb, list(kb.claims.values()))
+
+
+def test_a_title_ending_in_a_question_mark_takes_no_full_stop(small_kb: Path) -> None:
+    bib = small_kb / "sources" / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("The campaign page", "Who cares?"), encoding="utf-8")
+    kb = load_kb(small_kb)
+    rendered = render(kb, [kb.claim("tst-0007")], DEFAULT_STYLE, "markdown")
+    entry = rendered.references[rendered.reference_keys.index("testorg2020campaign")]
+    assert entry == "Test Organisation (2020b) *Who cares?* Available at: https://example.org/campaign."
