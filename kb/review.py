@@ -22,7 +22,7 @@ from .loader import KnowledgeBase, load_kb
 from .models import Claim
 
 STATUSES = ("verified", "disputed", "needs-work")
-_INDENTS = ((2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 6, 4))
+_INDENTS = ((2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 6, 4), (4, 4, 2))
 """(mapping, sequence, offset) indentations tried, so the claim keeps its own style."""
 
 
@@ -39,7 +39,7 @@ def default_reviewer(cwd: Path | None = None) -> str:
 
 
 def _claim_span(text: str, claim_id: str) -> tuple[int, int, int]:
-    """(first line, line after the last, column) of the claim's item in the ``claims`` list, 0-based.
+    """(first line, line after the last, column of its keys) of the claim's item in the ``claims`` list.
 
     Blank and comment lines after the item are left outside: they introduce the next one.
     """
@@ -64,8 +64,7 @@ def _claim_span(text: str, claim_id: str) -> tuple[int, int, int]:
         end = min(end, len(lines))
         while end > first + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
             end -= 1
-        column = len(lines[first]) - len(lines[first].lstrip(" "))
-        return first, end, column
+        return first, end, item.start_mark.column
     raise BadInput(f"claim {claim_id} is not in the file")
 
 
@@ -104,9 +103,13 @@ def edit_review(text: str, claim_id: str, review: dict[str, Any]) -> str:
     lines = text.splitlines(keepends=True)
     first, end, column = _claim_span(text, claim_id)
     region = lines[first:end]
-    if region and not region[-1].endswith("\n"):
+    if not region[-1].endswith("\n"):
         region[-1] += "\n"
-    dedented = "".join(line[column:] if line[:column].strip() == "" else line for line in region)
+    # The claim is edited as a mapping of its own: its first line loses its "- ", every
+    # line its indentation; both come back after the edit.
+    lead = region[0][:column]
+    region[0] = " " * column + region[0][column:]
+    dedented = "".join(line[column:] if not line[:column].strip() else line for line in region)
     y = None
     for indent in _INDENTS:
         candidate = _yaml(indent)
@@ -114,17 +117,16 @@ def edit_review(text: str, claim_id: str, review: dict[str, Any]) -> str:
             y = candidate
             break
     y = y or _yaml(_INDENTS[0])  # the claim is re-indented; still, only its lines change
-    data = y.load(dedented)
-    item = data[0]
+    item = y.load(dedented)
     new = _review_map(**review)
     if "review" in item:
         item["review"] = new
     else:
         item.insert(len(item), "review", new)
-    edited = _dump(y, data)
     pad = " " * column
-    edited = "".join(pad + line if line.strip() else line for line in edited.splitlines(keepends=True))
-    if not lines[end - 1].endswith("\n") and end == len(lines):
+    edited_lines = _dump(y, item).splitlines(keepends=True)
+    edited = lead + edited_lines[0] + "".join(pad + line if line.strip() else line for line in edited_lines[1:])
+    if end == len(lines) and not lines[end - 1].endswith("\n"):
         edited = edited.rstrip("\n")
     return "".join(lines[:first]) + edited + "".join(lines[end:])
 
@@ -136,7 +138,8 @@ def record_review(kb: KnowledgeBase, claim_id: str, status: str, *, by: str | No
         raise BadInput(f"unknown review status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
     claim = kb.claim(claim_id)
     path = kb.locations[claim_id].path
-    if not os.access(path, os.W_OK):
+    # a file without write permission bits is read-only, even to root (who could write it)
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
         raise WriteError(f"cannot record the review: {path} is read-only",
                          hint="make the file writable (chmod u+w) or review in a writable copy")
     try:

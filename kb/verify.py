@@ -134,10 +134,12 @@ class Report:
         return 2 if self.fatal else (1 if self.errors else 0)
 
     def by_check(self) -> dict[str, list[Finding]]:
+        """Findings grouped by check: the loader's first, then in the order of :data:`CHECKS`."""
         groups: dict[str, list[Finding]] = {}
         for finding in self.findings:
             groups.setdefault(finding.check, []).append(finding)
-        return groups
+        order = list(CHECKS)
+        return dict(sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else -1))
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -246,8 +248,13 @@ class UncoveredNumber:
 
 
 def _context(document: Document, start: int, end: int) -> str:
+    """The number in about 30 characters each side, whole words, marked » «, on one line."""
     before = document.text[max(0, start - CONTEXT):start]
     after = document.text[end:end + CONTEXT]
+    if start - CONTEXT > 0 and not document.text[start - CONTEXT - 1].isspace():
+        before = before.split(None, 1)[-1] if len(before.split(None, 1)) > 1 else before
+    if end + CONTEXT < len(document.text) and not document.text[end + CONTEXT].isspace():
+        after = after.rsplit(None, 1)[0] if len(after.rsplit(None, 1)) > 1 else after
     return " ".join(f"{before}»{document.text[start:end]}«{after}".split())
 
 
@@ -411,11 +418,17 @@ def _short(text: str, width: int = 60) -> str:
 def _near_miss(document: Document, fragment: str) -> str:
     """Where a fragment stops matching: its longest leading run of words found, and what follows."""
     words = fragment.split()
+
+    def found(count: int) -> Anchor | None:  # the first `count` words, ending where a word ends
+        text = document.text
+        return next((a for a in document.find_all(" ".join(words[:count]))
+                     if a.end >= len(text) or not (text[a.end].isalnum() and text[a.end - 1].isalnum())), None)
+
     low, high = 0, len(words)  # the first `low` words are found; find the largest such
     best: Anchor | None = None
     while low < high:
         mid = (low + high + 1) // 2
-        anchor = document.find(" ".join(words[:mid]))
+        anchor = found(mid)
         if anchor is not None:
             low, best = mid, anchor
         else:
@@ -529,7 +542,7 @@ class _Checker:
                     missing.append(" or ".join(_FIELD_NAMES.get(n, n) for n in alternatives))
             if missing:
                 self.add("source-fields", bib, source.line, key,
-                         f"a {source.type} needs {', '.join(missing)}",
+                         f"{'an' if source.type[0] in 'aeiou' else 'a'} {source.type} entry needs {', '.join(missing)}",
                          f"add {' and '.join(missing)} to the entry (see README, 'Verifying a knowledge base')")
             if key not in used:
                 self.add("source-unused", bib, source.line, key,
