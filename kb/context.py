@@ -116,9 +116,13 @@ def _segments(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
         if not words:
             space_before = space_before or bool(piece)
             continue
+        shown = " ".join(words)
         if (space_before or piece[0].isspace()) and segments:
-            segments[-1] = (segments[-1][0] + " ", segments[-1][1])  # the space stays outside a quote
-        segments.append((" ".join(words), quoted))
+            if segments[-1][1] and not quoted:  # the space stays outside the quote
+                shown = " " + shown
+            else:
+                segments[-1] = (segments[-1][0] + " ", segments[-1][1])
+        segments.append((shown, quoted))
         space_before = piece[-1].isspace()
     return segments
 

@@ -435,10 +435,10 @@ def _near_miss(document: Document, fragment: str) -> str:
             high = mid - 1
     if best is None or low == 0:
         return "no part of it was found; copy the text verbatim from the document"
-    after = " ".join(document.text[best.end:best.end + 40].split())
-    return (f"matches up to “{_short(' '.join(words[max(0, low - 6):low]), 50)}” "
-            f"(line {document.line_of(best.start)}); then the quote has “{_short(' '.join(words[low:low + 6]), 40)}” "
-            f"where the document has “{_short(after, 40)}”")
+    after = " ".join(document.text[best.end:best.end + 80].split()[:6])
+    shown = " ".join(words[max(0, low - 6):low])
+    return (f"matches up to “{'… ' if low > 6 else ''}{shown}” (line {document.line_of(best.start)}); "
+            f"then the quote has “{' '.join(words[low:low + 6])}” where the document has “{after}”")
 
 
 class _Checker:
