@@ -9,6 +9,8 @@ directory (``KnowledgeBase.index_dir``, normally ``index/``)::
     index/g-<stamp>/stats.json   size and mtime_ns of every input file + schema version
     index/g-<stamp>/state.json   per claim file: claim id -> fingerprint and status;
                                  per cited source: what the index stored about it
+    index/g-<stamp>/words.txt    every word of the statements and quotes, as written
+                                 (for "did you mean", fuzzy and wildcard terms)
 
 Before a search, :func:`open_index` compares the files' stats with ``stats.json``
 (cheap: no file is parsed). Only changed claim files are parsed, and only claims
@@ -79,29 +81,32 @@ def slug(value: str) -> str:
 
 
 def make_schema() -> Any:
-    from whoosh import analysis, fields
+    from whoosh import analysis, fields, formats
 
     stem = analysis.StemmingAnalyzer()
     # A comma-separated list of values, each one token: "Northern Ireland" -> "northern-ireland",
     # so `place:northern-ireland` and `place:"Northern Ireland"` both match it.
     values = (analysis.RegexTokenizer(r"[^,]+") | analysis.StripFilter() | analysis.LowercaseFilter()
               | analysis.SubstitutionFilter(r"\s+", "-"))
-    words = analysis.RegexTokenizer() | analysis.LowercaseFilter()
+
+    def tags() -> Any:
+        # filters only: no frequencies, no field lengths (they would cost time and add nothing)
+        return fields.FieldType(formats.Existence(), values, scorable=False)
+
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         statement=fields.TEXT(analyzer=stem, stored=True),
         quote=fields.TEXT(analyzer=stem),
         section=fields.TEXT(analyzer=stem),
         cited=fields.TEXT(analyzer=stem),
-        spell=fields.TEXT(analyzer=words, phrase=False),
-        kind=fields.TEXT(analyzer=values, phrase=False),
-        place=fields.TEXT(analyzer=values, phrase=False),
-        topic=fields.TEXT(analyzer=values, phrase=False),
-        source=fields.TEXT(analyzer=values, phrase=False),
-        citekey=fields.TEXT(analyzer=values, phrase=False),
-        period=fields.TEXT(analyzer=values, phrase=False),
-        status=fields.TEXT(analyzer=values, phrase=False),
-        document=fields.TEXT(analyzer=values, phrase=False),
+        kind=tags(),
+        place=tags(),
+        topic=tags(),
+        source=tags(),
+        citekey=tags(),
+        period=tags(),
+        status=tags(),
+        document=tags(),
         year=fields.NUMERIC(int, bits=32, signed=False),
         value=fields.NUMERIC(float),
         data=fields.STORED,
@@ -171,7 +176,6 @@ def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict
         "quote": quote,
         "section": claim.section,
         "cited": " ".join(names + titles),
-        "spell": f"{claim.statement} {quote}",
         "kind": claim.kind,
         "place": ",".join(claim.places),
         "topic": ",".join(claim.topics),
@@ -317,6 +321,15 @@ class Generation:
         except (OSError, ValueError) as exc:
             raise _Corrupt(f"unreadable state.json ({exc})") from exc
 
+    def read_words(self) -> list[str]:
+        try:
+            return (self.path / "words.txt").read_text(encoding="utf-8").split()
+        except OSError:
+            return []
+
+    def write_words(self, words: Iterable[str]) -> None:
+        atomic_write_text(self.path / "words.txt", "\n".join(sorted(words)) + "\n")
+
     def write_manifests(self, snap: Snapshot, state: dict[str, Any], docs: int) -> None:
         # state first, stats last: stats.json says which file versions the index reflects,
         # so a crash in between only makes the next refresh re-check those files.
@@ -409,41 +422,162 @@ def _new_generation(index_dir: Path) -> Generation:
     return Generation(path)
 
 
-def _build_into(storage_index: Any, root: Path, snap: Snapshot, progress: Progress | None,
-                procs: int | None = None) -> tuple[dict[str, Any], int]:
-    """Index every claim of the base into an empty Whoosh index; returns (state, claims indexed)."""
-    sources = _read_sources(root)
-    files = list(snap.files)
-    state: dict[str, Any] = {"files": {}, "sources": sources}
-    total_bytes = sum(size for size, _ in snap.files.values())
-    big = total_bytes > BIG_BUILD * 600
-    if procs is None:
-        procs = min(2, os.cpu_count() or 1) if big else 1
-    kwargs: dict[str, Any] = {"limitmb": 256}
-    if procs > 1:
-        kwargs.update(procs=procs, multisegment=True)
-    writer = storage_index.writer(**kwargs)
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def text_words(text: str) -> set[str]:
+    """Words as written (lower case), for spelling suggestions and fuzzy/wildcard expansion."""
+    return {w for w in _WORD.findall(text.lower()) if not w.isdigit()}
+
+
+@dataclass
+class _Part:
+    """What indexing some claim files produced."""
+
+    files: dict[str, dict[str, str]] = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)
+    ids: list[str] = field(default_factory=list)
+
+
+def _add_files(writer: Any, root: Path, rels: list[str], sources: dict[str, dict[str, Any]],
+               tick: Callable[[], None] | None = None) -> _Part:
+    part = _Part()
     seen: set[str] = set()
-    count = 0
+    for rel in rels:
+        entries: dict[str, str] = {}
+        for claim in _read_claims(root / rel):
+            doc, key = claim_document(claim, sources)
+            entries[claim.id] = key
+            if claim.id in seen:  # a duplicate id (kb verify reports it): the first one wins
+                continue
+            seen.add(claim.id)
+            part.ids.append(claim.id)
+            part.words |= text_words(f"{doc['statement']} {doc['quote']}")
+            writer.add_document(**doc)
+        part.files[rel] = entries
+        if tick:
+            tick()
+    return part
+
+
+_COUNTER: Any = None  # a shared counter of files done, inherited by build workers
+
+
+def _build_worker(args: tuple[str, str, list[str], dict[str, Any]]) -> tuple[str, Any, _Part | None]:
+    """In a worker process: index some files into a new segment of the index (not yet committed)."""
+    whoosh_dir, root, rels, sources = args
+    from whoosh.index import open_dir
+    from whoosh.writing import SegmentWriter
+
+    ix = open_dir(whoosh_dir)
+    writer = SegmentWriter(ix, _lk=False, limitmb=128)
+
+    def tick() -> None:
+        with _COUNTER.get_lock():
+            _COUNTER.value += 1
+
     try:
-        for i, rel in enumerate(files, start=1):
-            entries: dict[str, str] = {}
-            for claim in _read_claims(root / rel):
-                doc, key = claim_document(claim, sources)
-                entries[claim.id] = key
-                if claim.id in seen:  # a duplicate id (kb verify reports it): first one wins
-                    continue
-                seen.add(claim.id)
-                writer.add_document(**doc)
-                count += 1
-            state["files"][rel] = entries
-            if progress:
-                progress(i, len(files))
+        part = _add_files(writer, Path(root), rels, sources, tick)
+    except InvalidKnowledgeBase as exc:
+        writer.cancel()
+        return "invalid", exc.problems, None
+    if not part.ids:
+        writer.cancel()
+        return "ok", None, part
+    return "ok", writer._finalize_segment(), part
+
+
+def _split(rels: list[str], sizes: list[int], parts: int) -> list[list[str]]:
+    """Contiguous runs of files of about equal size (so 'first id wins' follows file order)."""
+    total = sum(sizes) or 1
+    out: list[list[str]] = [[] for _ in range(parts)]
+    done = 0
+    for rel, size in zip(rels, sizes):
+        out[min(parts - 1, done * parts // total)].append(rel)
+        done += size
+    return [chunk for chunk in out if chunk]
+
+
+def _build_parallel(ix: Any, root: Path, rels: list[str], sizes: list[int], sources: dict[str, Any],
+                    procs: int, progress: Progress | None) -> _Part:
+    """Each worker parses its files and writes a segment; the segments are committed together.
+
+    Uses Whoosh's segment-writer internals the way its own ``MpWriter(multisegment=True)``
+    does, but moves the YAML parsing into the workers too.
+    """
+    import multiprocessing
+
+    global _COUNTER
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    _COUNTER = context.Value("i", 0)
+    writer = ix.writer()
+    try:
+        chunks = _split(rels, sizes, procs)
+        with context.Pool(len(chunks)) as pool:
+            pending = pool.map_async(_build_worker, [(str(ix.storage.folder), str(root), chunk, sources)
+                                                     for chunk in chunks])
+            while not pending.ready():
+                pending.wait(0.2)
+                if progress:
+                    progress(_COUNTER.value, len(rels))
+            results = pending.get()
+        for status, payload, _ in results:
+            if status == "invalid":
+                raise InvalidKnowledgeBase(payload)
+        segments = [payload for _, payload, _ in results if payload is not None]
+        writer._close_segment()
+        writer._commit_toc(segments)
+        writer._finish()
     except BaseException:
         writer.cancel()
         raise
+    merged = _Part()
+    seen: set[str] = set()
+    duplicates: set[str] = set()
+    for _, _, part in results:
+        duplicates |= seen.intersection(part.ids)
+        seen.update(part.ids)
+        merged.files.update(part.files)
+        merged.words |= part.words
+        merged.ids += part.ids
+    if duplicates:  # the same id in files indexed by different workers: keep the first file's claim
+        _reindex_first(ix, root, rels, duplicates, sources)
+        merged.ids = list(dict.fromkeys(merged.ids))
+    return merged
+
+
+def _reindex_first(ix: Any, root: Path, rels: list[str], ids: set[str], sources: dict[str, Any]) -> None:
+    writer = ix.writer()
+    for rel in rels:
+        for claim in _read_claims(root / rel):
+            if claim.id in ids:
+                ids.discard(claim.id)
+                writer.update_document(**claim_document(claim, sources)[0])
     writer.commit()
-    return state, count
+
+
+def _build_into(ix: Any, root: Path, snap: Snapshot, progress: Progress | None,
+                procs: int | None = None) -> tuple[dict[str, Any], set[str], int]:
+    """Index every claim into an empty Whoosh index; returns (state, words, claims indexed)."""
+    sources = _read_sources(root)
+    rels = list(snap.files)
+    sizes = [size for size, _ in snap.files.values()]
+    if procs is None:
+        procs = min(4, os.cpu_count() or 1) if sum(sizes) > BIG_BUILD * 600 and len(rels) > 1 else 1
+    if procs > 1 and hasattr(ix.storage, "folder"):
+        part = _build_parallel(ix, root, rels, sizes, sources, procs, progress)
+    else:
+        writer = ix.writer(limitmb=128)
+        try:
+            part = _add_files(writer, root, rels, sources,
+                              (lambda c=iter(range(1, len(rels) + 1)): progress(next(c), len(rels)))
+                              if progress else None)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+    return {"files": part.files, "sources": sources}, part.words, len(part.ids)
 
 
 def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress | None = None) -> RefreshReport:
@@ -455,7 +589,8 @@ def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress |
     try:
         gen.whoosh_dir.mkdir()
         ix = create_in(str(gen.whoosh_dir), make_schema())
-        state, count = _build_into(ix, root, snap, progress)
+        state, words, count = _build_into(ix, root, snap, progress)
+        gen.write_words(words)
         gen.write_manifests(snap, state, ix.doc_count())
         ix.close()
         atomic_write_text(index_dir / "CURRENT", gen.path.name + "\n")
@@ -498,6 +633,7 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
     old_keys = {cid: key for entries in old_files.values() for cid, key in entries.items()}
     new_files = {rel: entries for rel, entries in old_files.items() if rel in snap.files}
     fresh_docs: dict[str, dict[str, Any]] = {}
+    new_words: set[str] = set()
     for rel in sorted(to_parse):
         entries = {}
         for claim in _read_claims(root / rel):
@@ -505,6 +641,7 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
             entries[claim.id] = key
             if old_keys.get(claim.id) != key or claim.id in forced:
                 fresh_docs.setdefault(claim.id, doc)
+                new_words |= text_words(f"{doc['statement']} {doc['quote']}")
         new_files[rel] = entries
     present = {cid for entries in new_files.values() for cid in entries}
     gone = [cid for cid in old_keys if cid not in present]
@@ -519,6 +656,10 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
             writer.cancel()
             raise
         writer.commit()
+    if new_words:  # words are only added: a stale word merely finds nothing
+        known = set(gen.read_words())
+        if not new_words <= known:
+            gen.write_words(known | new_words)
     state = {"files": new_files, "sources": sources}
     gen.write_manifests(snap, state, ix.doc_count())
     return RefreshReport(claims=ix.doc_count(), indexed=len(fresh_docs), removed=len(gone),
@@ -545,8 +686,17 @@ def build_in_memory(root: Path, *, progress: Progress | None = None) -> Any:
     from whoosh.filedb.filestore import RamStorage
 
     ix = RamStorage().create_index(make_schema())
-    _build_into(ix, root, snapshot(root), progress, procs=1)
+    _, words, _ = _build_into(ix, root, snapshot(root), progress, procs=1)
+    ix.kb_words = sorted(words)
     return ix
+
+
+def index_words(ix: Any) -> list[str]:
+    """The sorted word list of an index opened by :func:`open_index`."""
+    if hasattr(ix, "kb_words"):
+        return ix.kb_words
+    folder = getattr(ix.storage, "folder", None)
+    return Generation(Path(folder).parent).read_words() if folder else []
 
 
 # --- the entry points --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import BadInput
 from .index import (FACET_FIELDS, FIELD_BOOSTS, FILTER_FIELDS, TEXT_FIELDS, Notice, Progress, acronyms,
-                    open_index, slug)
+                    index_words, open_index, slug)
 
 STATUSES = ("unreviewed", "verified", "disputed", "needs-work", "stale")
 FIELD_ALIASES = {"place": ["places"], "topic": ["topics"], "source": ["author", "cites"],
@@ -89,12 +89,56 @@ def _at(new: Any, old: Any) -> Any:
     return new.set_range(old.startchar, old.endchar)
 
 
-def _query_words_plugin(table: dict[str, list[str]], analyzer: Any) -> Any:
+MAX_EXPANSIONS = 64
+
+
+def close_words(text: str, words: list[str], maxdist: int = 1, prefix: int = 0) -> list[str]:
+    """Words of the sorted list ``words`` within ``maxdist`` edits of ``text``, closest first."""
+    from bisect import bisect_left
+
+    from whoosh.automata.fsa import find_all_matches
+    from whoosh.automata.lev import levenshtein_automaton
+
+    def at_or_after(key: str) -> str | None:
+        i = bisect_left(words, key)
+        return words[i] if i < len(words) else None
+
+    found: dict[str, None] = {}
+    for distance in range(0, maxdist + 1):
+        if distance == 0:
+            if at_or_after(text) == text:
+                found[text] = None
+            continue
+        dfa = levenshtein_automaton(text, distance, prefix).to_dfa()
+        for word in find_all_matches(dfa, at_or_after):
+            found.setdefault(word, None)
+    return list(found)
+
+
+def expand_loose(node: Any, words: list[str]) -> list[str]:
+    """Words of the index (as written) that a fuzzy (``word~``) or wildcard (``exp*``) term matches."""
+    from whoosh.qparser import plugins
+
+    text = node.text.lower()
+    if isinstance(node, plugins.FuzzyTermPlugin.FuzzyTermNode):
+        return close_words(text, words, node.maxdist, node.prefixlength)[:MAX_EXPANSIONS]
+    import fnmatch
+
+    pattern = re.compile(fnmatch.translate(text if isinstance(node, plugins.WildcardPlugin.WildcardNode)
+                                           else text + "*"))
+    return [w for w in words if pattern.match(w)][:MAX_EXPANSIONS]
+
+
+def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any) -> Any:
     """A Whoosh parser plugin for free words: an acronym also searches its expansions, an
-    expansion its acronym; fuzzy and wildcard terms go to the unstemmed ``spell`` field."""
+    expansion its acronym; fuzzy and wildcard terms become the words of the index they match
+    (as written, since stems make poor targets: 'exploitaton~' should find 'exploitation').
+
+    ``words`` is a callable returning the index's sorted word list (read only when needed).
+    """
     from whoosh.qparser import plugins, syntax
 
-    def words(text: str) -> tuple[str, ...]:
+    def stems_of(text: str) -> tuple[str, ...]:
         return tuple(t.text for t in analyzer(text))
 
     loose = (plugins.FuzzyTermPlugin.FuzzyTermNode, plugins.WildcardPlugin.WildcardNode,
@@ -102,7 +146,7 @@ def _query_words_plugin(table: dict[str, list[str]], analyzer: Any) -> Any:
     by_words: dict[tuple[str, ...], str] = {}
     for acronym, expansions in table.items():
         for expansion in expansions:
-            by_words.setdefault(words(expansion), acronym)
+            by_words.setdefault(stems_of(expansion), acronym)
 
 
     def expand(parser: Any, group: Any) -> Any:
@@ -117,8 +161,8 @@ def _query_words_plugin(table: dict[str, list[str]], analyzer: Any) -> Any:
                 continue
             unfielded = getattr(node, "fieldname", "x") is None
             if unfielded and isinstance(node, loose):
-                # stems make poor targets for fuzzy and wildcard terms: match the words as written
-                out.append(node.set_fieldname("spell"))
+                matches = expand_loose(node, words())
+                out.append(syntax.OrGroup([_at(syntax.WordNode(w), node) for w in matches]) if matches else node)
                 i += 1
                 continue
             if unfielded and isinstance(node, syntax.WordNode):
@@ -134,7 +178,7 @@ def _query_words_plugin(table: dict[str, list[str]], analyzer: Any) -> Any:
                 best = None
                 while j < len(nodes) and isinstance(nodes[j], syntax.WordNode) and nodes[j].fieldname is None:
                     run.append(nodes[j])
-                    stems += words(nodes[j].text)
+                    stems += stems_of(nodes[j].text)
                     if tuple(stems) in by_words:
                         best = (j, by_words[tuple(stems)])
                     j += 1
@@ -145,7 +189,7 @@ def _query_words_plugin(table: dict[str, list[str]], analyzer: Any) -> Any:
                     i = end + 1
                     continue
             if unfielded and isinstance(node, plugins.PhrasePlugin.PhraseNode):
-                acronym = by_words.get(words(node.text))
+                acronym = by_words.get(stems_of(node.text))
                 if acronym:
                     out.append(syntax.OrGroup([node, _at(syntax.WordNode(acronym), node)]))
                     i += 1
@@ -193,15 +237,42 @@ def _required_filters_plugin(default_group: type) -> Any:
     return RequiredFiltersPlugin()
 
 
-def make_parser(schema: Any) -> Any:
+def _fix_coordination_scores() -> None:
+    """Work around a Whoosh bug that drops good hits from a limited search.
+
+    ``OrGroup.factory(0.9)`` wraps the query's matcher in a ``CoordMatcher`` whose score
+    depends on how many terms the tree has. When the optimised top-N search replaces an
+    exhausted branch, Whoosh rebuilds the ``CoordMatcher`` around the smaller tree, so the
+    scoring function changes mid-search and a better claim can be skipped (``--limit 2``
+    then disagreed with the first two of an unlimited search). Keeping the original term
+    count makes the scores, and so the ranking, independent of the limit.
+    """
+    from whoosh.matching import CoordMatcher
+
+    if getattr(CoordMatcher, "_kb_fixed", False):
+        return
+
+    def _replacement(self: Any, newchild: Any) -> Any:
+        matcher = CoordMatcher(newchild, scale=self._scale)
+        matcher._termcount = self._termcount
+        return matcher
+
+    CoordMatcher._replacement = _replacement
+    CoordMatcher._kb_fixed = True
+
+
+def make_parser(schema: Any, words: Any = list) -> Any:
+    """The query parser; ``words`` returns the index's word list (for fuzzy and wildcard terms)."""
     from whoosh import qparser
+
+    _fix_coordination_scores()
 
     group = qparser.OrGroup.factory(0.9)
     parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer))
+    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer, words))
     parser.add_plugin(_required_filters_plugin(group))
     return parser
 
@@ -234,7 +305,7 @@ def _query_errors(q: Any) -> list[str]:
     return errors
 
 
-def parse_query(schema: Any, text: str, *, status: str | None = None) -> Any:
+def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any = list) -> Any:
     """Parse a query string; :class:`BadInput` (exit 2) when it cannot be understood."""
     from whoosh import query
 
@@ -242,7 +313,7 @@ def parse_query(schema: Any, text: str, *, status: str | None = None) -> Any:
         raise BadInput("empty search query", hint="give some words, e.g. kb search \"going missing\"")
     _check_fields(text)
     try:
-        q = make_parser(schema).parse(text)
+        q = make_parser(schema, words).parse(text)
     except Exception as exc:  # the parser's own failures (rare) are bad input, not bugs of ours
         raise BadInput(f"cannot parse the query '{text}': {exc}",
                        hint="check quotes, brackets and field:value pairs") from None
@@ -262,24 +333,19 @@ def parse_query(schema: Any, text: str, *, status: str | None = None) -> Any:
 # --- running -------------------------------------------------------------------------------
 
 
-def _highlight_spans(text: str, analyzer: Any, terms: tuple[set[str], set[str]]) -> list[tuple[int, int]]:
-    stems, words = terms
-    if not stems and not words:
+def _highlight_spans(text: str, analyzer: Any, stems: set[str]) -> list[tuple[int, int]]:
+    if not stems:
         return []
-    return [(t.startchar, t.endchar) for t in analyzer(text, chars=True)
-            if t.text in stems or text[t.startchar:t.endchar].lower() in words]
+    return [(t.startchar, t.endchar) for t in analyzer(text, chars=True) if t.text in stems]
 
 
-def _matched_terms(q: Any, reader: Any) -> tuple[set[str], set[str]]:
-    """Terms of the query the index holds: (stems in the text fields, words in 'spell')."""
-    stems, words = set(), set()
+def _matched_terms(q: Any, reader: Any) -> set[str]:
+    """The query's terms (stems) in the text fields that the index holds."""
+    stems = set()
     for fieldname, text in q.existing_terms(reader, phrases=True, expand=True):
-        text = text.decode("utf-8") if isinstance(text, bytes) else text
         if fieldname in TEXT_FIELDS:
-            stems.add(text)
-        elif fieldname == "spell":
-            words.add(text)
-    return stems, words
+            stems.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return stems
 
 
 def _facet_counts(searcher: Any, docs: set[int], fieldname: str) -> dict[str, int]:
@@ -302,17 +368,29 @@ def _facet_counts(searcher: Any, docs: set[int], fieldname: str) -> dict[str, in
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _suggest(searcher: Any, text: str) -> str | None:
-    from whoosh import qparser
+_FREE_WORD = re.compile(r'"[^"]*"|\S+:\S+|[\w’\']+')
 
-    try:
-        spell_query = qparser.QueryParser("spell", searcher.schema).parse(text)
-        corrected = searcher.correct_query(spell_query, text)
-    except Exception:  # a suggestion is a courtesy; never fail the search for it
-        return None
-    if corrected.query != spell_query and corrected.string.strip() and corrected.string != text:
-        return corrected.string
-    return None
+
+def suggest(text: str, words: list[str]) -> str | None:
+    """The query with each free word the index lacks replaced by the closest one it holds."""
+    known = set(words)
+    skip = {"and", "or", "not", "to"} | set(acronyms())
+    changed = False
+
+    def fix(m: re.Match) -> str:
+        nonlocal changed
+        word = m.group(0)
+        low = word.lower()
+        if word.startswith('"') or ":" in word or low in known or low in skip or low.isdigit() or len(low) < 3:
+            return word
+        found = [w for w in close_words(low, words, 2) if w != low]
+        if not found:
+            return word
+        changed = True
+        return found[0]
+
+    corrected = _FREE_WORD.sub(fix, text)
+    return corrected if changed else None
 
 
 def _hit(stored: dict[str, Any], score: float, spans: list[tuple[int, int]]) -> Hit:
@@ -338,8 +416,15 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
 
         index_dir = index_dir_for(root)
     ix = open_index(root, index_dir, notice=notice, progress=progress)
+    word_list: list[str] = []
+
+    def words() -> list[str]:
+        if not word_list:
+            word_list.extend(index_words(ix))
+        return word_list
+
     try:
-        q = parse_query(ix.schema, query_text, status=status)
+        q = parse_query(ix.schema, query_text, status=status, words=words)
         with ix.searcher() as searcher:
             results = searcher.search(q, limit=None if facets else limit)
             total = len(results)
@@ -351,7 +436,7 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
             if facets:
                 docs = set(results.docs())
                 counts = {name: _facet_counts(searcher, docs, name) for name in facets}
-            suggestion = _suggest(searcher, query_text) if not total else None
+            suggestion = suggest(query_text, words()) if not total else None
     finally:
         ix.close()
     return SearchOutcome(hits=hits, total=total, facets=counts, suggestion=suggestion)
