@@ -133,10 +133,13 @@ def period_years(period: str) -> list[int]:
 
 def _acronym_names(names: Iterable[str], acronyms: dict[str, list[str]]) -> list[str]:
     """Acronyms of organisation names, so `source:moj` finds the Ministry of Justice."""
+    def fold(text: str) -> str:
+        return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+
     out = []
     for name in names:
-        folded = " ".join(name.lower().split())
-        out += [a for a, expansions in acronyms.items() if folded in expansions]
+        folded = fold(name)
+        out += [a for a, expansions in acronyms.items() if folded in {fold(e) for e in expansions}]
     return out
 
 
@@ -208,10 +211,8 @@ def acronyms() -> dict[str, list[str]]:
     """``kb/data/acronyms.yaml``: acronym (lower case) -> expansions (lower case)."""
     global _ACRONYMS
     if _ACRONYMS is None:
-        import yaml
-
         path = Path(__file__).resolve().parent / "data" / "acronyms.yaml"
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = _read_flow_mapping(path.read_text(encoding="utf-8"))
         table: dict[str, list[str]] = {}
         for key, expansions in (raw or {}).items():
             if isinstance(expansions, str):
@@ -219,6 +220,28 @@ def acronyms() -> dict[str, list[str]]:
             table[str(key).lower()] = [" ".join(str(e).lower().split()) for e in expansions or []]
         _ACRONYMS = table
     return _ACRONYMS
+
+
+_FLOW_LINE = re.compile(r"^([A-Za-z][\w-]*):\s*\[([^\[\]{}\"#]*)\]\s*(?:#.*)?$")
+
+
+def _read_flow_mapping(text: str) -> dict[str, list[str]]:
+    """``KEY: [a, b]`` lines (the acronym file's shape) without importing a YAML parser.
+
+    Saves ~15 ms of every ``kb search``; anything else falls back to PyYAML. Items may
+    not contain commas (YAML would split them too): write an expansion without its commas.
+    """
+    table: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = _FLOW_LINE.match(line)
+        if m is None or re.search(r"(?:^|,)\s*'", m.group(2)):
+            import yaml
+
+            return yaml.safe_load(text) or {}
+        table[m.group(1)] = [item.strip() for item in m.group(2).split(",") if item.strip()]
+    return table
 
 
 # --- the files an index is built from ----------------------------------------------
