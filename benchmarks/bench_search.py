@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Cold starts are measured as an installed kb runs: with its bytecode cached.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 PYTHON = sys.executable
 KB = [PYTHON, "-m", "kb.cli"] if not (Path(PYTHON).parent / "kb").exists() else [str(Path(PYTHON).parent / "kb")]
 QUERIES = [
@@ -42,7 +44,7 @@ QUERIES = [
 
 def run_child(code: str, *args: str) -> tuple[dict, float]:
     """Run Python code in a fresh process; returns (its JSON output, peak RSS in MB)."""
-    proc = subprocess.Popen([PYTHON, "-c", code, *args], stdout=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen([PYTHON, "-c", code, *args], stdout=subprocess.PIPE, cwd=ROOT, env=ENV)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status:
@@ -52,10 +54,11 @@ def run_child(code: str, *args: str) -> tuple[dict, float]:
 
 def wall(argv: list[str], runs: int) -> float:
     """Median wall time in ms of a command (output discarded)."""
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=ENV)  # warm up
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=ENV)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -113,7 +116,10 @@ with ix.searcher() as s:
     for _ in range(3):
         for q in queries:
             t = time.perf_counter()
-            [h["id"] for h in s.search(parser.parse(q), limit=10)]
+            try:
+                [h["id"] for h in s.search(parser.parse(q), limit=10)]
+            except AssertionError:  # Whoosh's AndNot matcher trips on 'NOT a b' in a plain Or
+                continue
             times.append((time.perf_counter() - t) * 1000)
 times.sort()
 import shutil; shutil.rmtree(folder)
@@ -146,7 +152,8 @@ def bench(size: int, work: Path, runs: int, bare: bool) -> dict:
     for n in range(3):
         edit_one(base, n + size)
         start = time.perf_counter()
-        subprocess.run(KB + ["--kb", str(base), "search", f"edited{n + size}"], stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(KB + ["--kb", str(base), "search", f"edited{n + size}"], stdout=subprocess.DEVNULL,
+                       check=True, env=ENV)
         edits.append((time.perf_counter() - start) * 1000)
     row["edit_then_search_ms"] = statistics.median(edits)
     if bare:

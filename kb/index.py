@@ -11,6 +11,7 @@ directory (``KnowledgeBase.index_dir``, normally ``index/``)::
                                  per cited source: what the index stored about it
     index/g-<stamp>/words.txt    every word of the statements and quotes, as written
                                  (for "did you mean", fuzzy and wildcard terms)
+    index/g-<stamp>/vocabulary.json  the vocabulary's descriptions (ranking hints)
 
 Before a search, :func:`open_index` compares the files' stats with ``stats.json``
 (cheap: no file is parsed). Only changed claim files are parsed, and only claims
@@ -353,6 +354,21 @@ class Generation:
     def write_words(self, words: Iterable[str]) -> None:
         atomic_write_text(self.path / "words.txt", "\n".join(sorted(words)) + "\n")
 
+    def read_vocabulary(self) -> dict[str, dict[str, str]]:
+        try:
+            return json.loads((self.path / "vocabulary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def write_vocabulary(self, root: Path) -> None:
+        """The vocabulary's descriptions by field, for ranking hints ('children in care')."""
+        from .loader import load_vocabulary
+
+        vocab, _ = load_vocabulary(root)
+        table = {"kind": vocab.kinds, "place": {slug(k): v for k, v in vocab.places.items()},
+                 "topic": {slug(k): v for k, v in vocab.topics.items()}}
+        atomic_write_text(self.path / "vocabulary.json", json.dumps(table))
+
     def write_manifests(self, snap: Snapshot, state: dict[str, Any], docs: int) -> None:
         # state first, stats last: stats.json says which file versions the index reflects,
         # so a crash in between only makes the next refresh re-check those files.
@@ -614,6 +630,7 @@ def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress |
         ix = create_in(str(gen.whoosh_dir), make_schema())
         state, words, count = _build_into(ix, root, snap, progress)
         gen.write_words(words)
+        gen.write_vocabulary(root)
         gen.write_manifests(snap, state, ix.doc_count())
         ix.close()
         atomic_write_text(index_dir / "CURRENT", gen.path.name + "\n")
@@ -683,6 +700,8 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
         known = set(gen.read_words())
         if not new_words <= known:
             gen.write_words(known | new_words)
+    if snap.vocabulary != old.get("vocabulary"):
+        gen.write_vocabulary(root)
     state = {"files": new_files, "sources": sources}
     gen.write_manifests(snap, state, ix.doc_count())
     return RefreshReport(claims=ix.doc_count(), indexed=len(fresh_docs), removed=len(gone),
@@ -714,12 +733,23 @@ def build_in_memory(root: Path, *, progress: Progress | None = None) -> Any:
     return ix
 
 
+def _generation_of(ix: Any) -> Generation | None:
+    folder = getattr(ix.storage, "folder", None)
+    return Generation(Path(folder).parent) if folder else None
+
+
 def index_words(ix: Any) -> list[str]:
     """The sorted word list of an index opened by :func:`open_index`."""
     if hasattr(ix, "kb_words"):
         return ix.kb_words
-    folder = getattr(ix.storage, "folder", None)
-    return Generation(Path(folder).parent).read_words() if folder else []
+    gen = _generation_of(ix)
+    return gen.read_words() if gen else []
+
+
+def index_vocabulary(ix: Any) -> dict[str, dict[str, str]]:
+    """Descriptions of the vocabulary's kinds, places and topics (slugged) the index was built with."""
+    gen = _generation_of(ix)
+    return gen.read_vocabulary() if gen else {}
 
 
 # --- the entry points --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import BadInput
 from .index import (FACET_FIELDS, FIELD_BOOSTS, FILTER_FIELDS, TEXT_FIELDS, Notice, Progress, acronyms,
-                    index_words, open_index, slug)
+                    index_vocabulary, index_words, open_index, slug)
 
 STATUSES = ("unreviewed", "verified", "disputed", "needs-work", "stale")
 FIELD_ALIASES = {"place": ["places"], "topic": ["topics"], "source": ["author", "cites"],
@@ -330,6 +330,96 @@ def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any
     return q
 
 
+# --- ranking hints from the controlled vocabularies -----------------------------------
+
+QUESTION_WORDS = frozenset("how many much what which who whom whose when where why does did do is are was were "
+                           "there any about tell me show find definition definitions define defined meaning "
+                           "statistics figures".split())
+"""Words of a question that carry no topic: dropped from free text (not from phrases). Some
+('definition', 'figures') say what kind of claim is wanted: :data:`KIND_CUES` ranks by them."""
+KIND_CUES = {
+    "statistic": ["how many", "how much", "number of", "numbers", "statistics", "figures", "per cent",
+                  "percentage", "proportion", "rate", "count"],
+    "definition": ["definition", "define", "defined", "meaning", "what is", "what does"],
+    "trend": ["trend", "rise", "risen", "increase", "fall", "decline", "change over", "growing"],
+    "event": ["when did", "when was", "launched", "published", "announced", "appointed"],
+    "policy": ["law", "legislation", "guidance", "policy", "act", "duty", "statutory"],
+    "recommendation": ["should", "recommend", "recommendation", "recommendations", "call for", "calls for"],
+    "indicator": ["signs", "sign", "warning", "indicator", "indicators", "risk factors"],
+    "finding": ["research", "study", "found", "survey", "evidence"],
+}
+"""Phrasings that suggest what kind of claim a researcher wants ("how many" -> statistic)."""
+VOCABULARY_BONUS = {"kind": 4.0, "place": 4.0, "topic": 4.0}
+
+
+def _free_text(text: str) -> str:
+    """The query without its quoted phrases and field:value terms."""
+    return re.sub(r'"[^"]*"|\S+:\S+', " ", text)
+
+
+def vocabulary_hints(text: str, reader: Any, analyzer: Any,
+                     descriptions: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str]]:
+    """(field, value) pairs whose controlled-vocabulary value the question names.
+
+    'boys and young men in Scotland' names topic boys-and-young-men and place scotland;
+    'children in care' is the description of topic looked-after-children; 'how many ...'
+    asks for a statistic. They raise the rank of such claims, never restrict the hits
+    (see :func:`with_hints`).
+    """
+    words = re.findall(r"[\w’']+", _free_text(text).lower())
+    if not words:
+        return []
+    stem = {}
+
+    def stems(phrase: str) -> str:
+        if phrase not in stem:
+            stem[phrase] = "-".join(t.text for t in analyzer(phrase.replace("-", " "), removestops=False))
+        return stem[phrase]
+
+    grams = {stems(" ".join(words[i:i + n])) for n in range(1, 5) for i in range(len(words) - n + 1)}
+    hints = []
+    for fieldname in ("place", "topic"):
+        for term in reader.lexicon(fieldname):
+            value = term.decode("utf-8")
+            if stems(value) in grams:
+                hints.append((fieldname, value))
+    said = "-" + "-".join(stems(w) for w in words) + "-"
+    for fieldname, table in (descriptions or {}).items():
+        for value, description in table.items():
+            if fieldname in ("place", "topic") and f"-{stems(description)}-" in said \
+                    and (fieldname, value) not in hints:
+                hints.append((fieldname, value))
+    joined = " " + " ".join(words) + " "
+    for kind, cues in KIND_CUES.items():
+        if any(f" {cue} " in joined for cue in cues):
+            hints.append(("kind", kind))
+    return hints
+
+
+def with_hints(q: Any, hints: list[tuple[str, str]]) -> Any:
+    """``q`` ranked with a bonus for claims that have the hinted field values (same hits)."""
+    from whoosh import query
+
+    if not hints:
+        return q
+    bonus = [query.ConstantScoreQuery(query.Term(f, v), VOCABULARY_BONUS[f]) for f, v in hints]
+    return query.AndMaybe(q, query.Or(bonus))
+
+
+def _drop_question_words(text: str) -> str:
+    """Remove words such as 'how many' from free text, unless nothing else would remain."""
+    kept = []
+    dropped = False
+    for token in re.findall(r'"[^"]*"|\S+', text):
+        if token.lower().strip("?,.") in QUESTION_WORDS:
+            dropped = True
+            continue
+        kept.append(token)
+    if not dropped or not any(t.upper() not in ("AND", "OR", "NOT") for t in kept):
+        return text
+    return " ".join(kept)
+
+
 # --- running -------------------------------------------------------------------------------
 
 
@@ -424,8 +514,10 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
         return word_list
 
     try:
-        q = parse_query(ix.schema, query_text, status=status, words=words)
+        q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words)
         with ix.searcher() as searcher:
+            q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
+                                               index_vocabulary(ix)))
             results = searcher.search(q, limit=None if facets else limit)
             total = len(results)
             analyzer = ix.schema["statement"].analyzer
