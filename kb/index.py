@@ -46,7 +46,7 @@ from .fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when the schema or what is stored changes: an older index is rebuilt."""
 
 TEXT_FIELDS = ("statement", "quote", "section", "cited")

@@ -75,7 +75,9 @@ class Hit:
 class SearchOutcome:
     hits: list[Hit]
     total: int
-    """Claims matching (all of them, not just the ones returned)."""
+    """Claims matching (all of them, not just the ones returned); an estimate unless ``exact``."""
+    exact: bool = True
+    """Whether ``total`` was counted (counting every match of a broad query costs time)."""
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     """A corrected query when nothing matched and the index knows a close spelling."""
@@ -519,7 +521,10 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
             q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
                                                index_vocabulary(ix)))
             results = searcher.search(q, limit=None if facets else limit)
-            total = len(results)
+            exact = results.has_exact_length()
+            total = len(results) if exact else results.estimated_length()
+            if not results.scored_length():
+                total, exact = 0, True
             analyzer = ix.schema["statement"].analyzer
             terms = _matched_terms(q, searcher.reader())
             shown = results[:limit] if limit is not None else results
@@ -531,7 +536,7 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
             suggestion = suggest(query_text, words()) if not total else None
     finally:
         ix.close()
-    return SearchOutcome(hits=hits, total=total, facets=counts, suggestion=suggestion)
+    return SearchOutcome(hits=hits, total=total, exact=exact, facets=counts, suggestion=suggestion)
 
 
 def search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,

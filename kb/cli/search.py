@@ -73,7 +73,8 @@ def _render_plain(outcome: Any, query: str) -> None:
 def _summary(outcome: Any, query: str, write: Any) -> None:
     shown = len(outcome.hits)
     more = f" (showing {shown}; --limit to see more)" if outcome.total > shown else ""
-    write(f"{outcome.total} claim(s) match '{query}'{more}\n")
+    about = "" if outcome.exact else "about "
+    write(f"{about}{outcome.total} claim(s) match '{query}'{more}\n")
     for name, counts in outcome.facets.items():
         write(f"\nBy {name}\n")
         width = max((len(k) for k in counts), default=0)
