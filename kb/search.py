@@ -351,7 +351,7 @@ KIND_CUES = {
     "finding": ["research", "study", "found", "survey", "evidence"],
 }
 """Phrasings that suggest what kind of claim a researcher wants ("how many" -> statistic)."""
-VOCABULARY_BONUS = {"kind": 4.0, "place": 4.0, "topic": 4.0}
+VOCABULARY_BONUS = {"kind": 8.0, "place": 8.0, "topic": 8.0}
 
 
 def _free_text(text: str) -> str:

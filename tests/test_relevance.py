@@ -16,13 +16,14 @@ from kb.search import search_ids
 
 DATA = Path(__file__).resolve().parent / "data" / "relevance.yaml"
 GOAL = 0.9  # the issue's target
-FLOOR = 0.85  # what the suite enforces: measured 0.886 (31/35), see README "Searching"
 K = 5
 
 
-def expected_ids(kb, substring: str) -> set[str]:
-    needle = substring.lower()
-    return {c.id for c in kb.claims.values() if needle in c.statement.lower() or needle in c.quote_text.lower()}
+def expected_ids(kb, expectation: str | list[str]) -> set[str]:
+    """Claims whose statement or quote holds the substring (or any of a list of them)."""
+    needles = [expectation] if isinstance(expectation, str) else expectation
+    return {c.id for c in kb.claims.values() for needle in needles
+            if needle.lower() in c.statement.lower() or needle.lower() in c.quote_text.lower()}
 
 
 def test_recall_at_5(bundled_kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,4 +47,4 @@ def test_recall_at_5(bundled_kb: Path, capsys: pytest.CaptureFixture[str]) -> No
         print(f"\nrecall@{K} on {len(cases)} researcher queries: {recall:.3f} ({found}/{total}); target {GOAL}")
         for miss in misses:
             print(f"  missed: {miss}")
-    assert recall >= FLOOR, f"recall@{K} {recall:.3f} < {FLOOR} (target {GOAL})"
+    assert recall >= GOAL, f"recall@{K} {recall:.3f} < {GOAL}"
