@@ -143,11 +143,14 @@ class Document:
             self._patterns[quote] = None
             return None
         parts: list[str] = []
-        for ch in folded:
+        for i, ch in enumerate(folded):
             if ch == "-":
                 parts.append(f"[-{_SOFT}]")
             elif ch == " ":
-                parts.append(" ")
+                # "exploi- tation": a quote copied with the line break turned into a
+                # space after the hyphen; the space is whitespace, so it may be absent.
+                hyphen = i > 1 and folded[i - 1] == "-" and folded[i - 2].isalnum()
+                parts.append(" ?" if hyphen else " ")
             else:
                 parts.append(re.escape(ch) + f"{_SOFT}?")
         pattern = self._patterns[quote] = re.compile("".join(parts))
