@@ -494,6 +494,25 @@ def _hit(stored: dict[str, Any], score: float, spans: list[tuple[int, int]]) -> 
                highlights=spans)
 
 
+EXACT_COUNT_DOCS = 20_000
+"""Up to this many claims, a limited search also counts every match (a cheap unscored pass)."""
+
+
+def _count(searcher: Any, q: Any, results: Any, limit: int | None) -> tuple[int, bool]:
+    """How many claims match, and whether that number is exact.
+
+    Whoosh's own ``has_exact_length`` cannot be trusted after a limited search: it asks
+    the last segment's matcher whether blocks were skipped, while earlier segments (or
+    that matcher before it was replaced) may have skipped matching claims uncounted.
+    """
+    scored = results.scored_length()
+    if limit is None or scored < limit:
+        return scored, True  # the heap never filled, so nothing was skipped
+    if searcher.doc_count() <= EXACT_COUNT_DOCS:
+        return sum(1 for _ in searcher.docs_for_query(q)), True
+    return max(scored, results.estimated_length()), False
+
+
 def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
                facets: tuple[str, ...] = (), index_dir: Path | None = None, notice: Notice | None = None,
                progress: Progress | None = None) -> SearchOutcome:
@@ -521,10 +540,7 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
             q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
                                                index_vocabulary(ix)))
             results = searcher.search(q, limit=None if facets else limit)
-            exact = results.has_exact_length()
-            total = len(results) if exact else results.estimated_length()
-            if not results.scored_length():
-                total, exact = 0, True
+            total, exact = _count(searcher, q, results, None if facets else limit)
             analyzer = ix.schema["statement"].analyzer
             terms = _matched_terms(q, searcher.reader())
             shown = results[:limit] if limit is not None else results

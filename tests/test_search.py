@@ -175,3 +175,26 @@ def test_cli_on_the_bundled_base(run, bundled_kb: Path) -> None:
     r = run("--kb", bundled_kb, "search", "CSE", "--json", "--limit", "3")
     assert r.exit_code == 0
     assert len(json.loads(r.stdout)) == 3
+
+
+@pytest.mark.parametrize("query", ["going missing", "sexual", "boys and young men", "kind:statistic police",
+                                   "CSE place:england", "exploit*"])
+def test_reported_total_is_the_number_of_matches(bundled_kb: Path, query: str) -> None:
+    """Whoosh's own count after a limited search can be short; kb's must not be."""
+    from kb.search import run_search
+
+    every = run_search(bundled_kb, query, limit=None)
+    limited = run_search(bundled_kb, query, limit=2)
+    assert every.exact and every.total == len(every.hits)
+    assert limited.exact and limited.total == len(every.hits)
+    assert [h.id for h in limited.hits] == [h.id for h in every.hits[:2]]
+
+
+def test_large_bases_report_an_upper_estimate(bundled_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kb.search
+    from kb.search import run_search
+
+    real = run_search(bundled_kb, "sexual", limit=None).total
+    monkeypatch.setattr(kb.search, "EXACT_COUNT_DOCS", 0)
+    outcome = run_search(bundled_kb, "sexual", limit=2)
+    assert not outcome.exact and outcome.total >= real
