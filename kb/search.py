@@ -494,7 +494,7 @@ def _hit(stored: dict[str, Any], score: float, spans: list[tuple[int, int]]) -> 
                highlights=spans)
 
 
-EXACT_COUNT_DOCS = 20_000
+EXACT_COUNT_DOCS = 5_000
 """Up to this many claims, a limited search also counts every match (a cheap unscored pass)."""
 
 
