@@ -20,13 +20,10 @@ STATUSES = ("verified", "unreviewed", "disputed", "needs-work", "stale")
 
 
 def _search_ids(kb: KnowledgeBase, query: str) -> list[str]:
-    """Claim ids matching ``query`` in rank order, from kb/search.py (imported only when asked)."""
-    try:
-        from .search import search_ids
-    except ImportError:
-        raise BadInput("selecting claims by a query needs 'kb search', which this installation lacks",
-                       hint="select claims with --id, or export everything") from None
-    return list(search_ids(kb.root, query, index_dir=kb.index_dir))
+    """Claim ids matching ``query`` in rank order (Whoosh is imported only when asked)."""
+    from .search import search_ids
+
+    return search_ids(kb.root, query, index_dir=kb.index_dir)
 
 
 def select_claims(kb: KnowledgeBase, query: str | None = None, ids: list[str] | tuple[str, ...] = (),
