@@ -30,8 +30,8 @@ def test_export_pandoc_writes_bibliography_and_style_beside(run, small_kb: Path,
     out = tmp_path / "doc" / "facts.md"
     r = run("--kb", small_kb, "export", "-f", "pandoc", "-o", out)
     assert r.exit_code == 0, r.stderr
-    assert sorted(p.name for p in out.parent.iterdir()) == ["facts.csl", "facts.json", "facts.md"]
-    assert {i["id"] for i in json.loads((out.parent / "facts.json").read_text(encoding="utf-8"))} >= {"jago2011whats"}
+    assert sorted(p.name for p in out.parent.iterdir()) == ["facts.csl", "facts.md", "facts.references.json"]
+    assert {i["id"] for i in json.loads((out.parent / "facts.references.json").read_text(encoding="utf-8"))} >= {"jago2011whats"}
     assert "[@jago2011whats; cited in @testorg2020study]" in out.read_text(encoding="utf-8")
 
 

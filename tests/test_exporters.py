@@ -214,13 +214,13 @@ def test_write_export_leaves_nothing_when_a_file_fails(tmp_path: Path) -> None:
 def test_pandoc_files_are_written_beside(kb, tmp_path: Path) -> None:
     out = tmp_path / "facts.md"
     result = run_format(kb, "pandoc", output=out)
-    assert set(result.companions) == {tmp_path / "facts.json", tmp_path / "facts.csl"}
-    assert 'bibliography: "facts.json"\ncsl: "facts.csl"\n' in result.text
+    assert set(result.companions) == {tmp_path / "facts.references.json", tmp_path / "facts.csl"}
+    assert 'bibliography: "facts.references.json"\ncsl: "facts.csl"\n' in result.text
     # pandoc's own default style needs no .csl
     plain = run_format(kb, "pandoc", style="chicago-author-date", output=out)
-    assert set(plain.companions) == {tmp_path / "facts.json"} and "csl:" not in plain.text
-    with pytest.raises(BadInput, match="overwritten by its own bibliography"):
-        run_format(kb, "pandoc", output=tmp_path / "facts.json")
+    assert set(plain.companions) == {tmp_path / "facts.references.json"} and "csl:" not in plain.text
+    with pytest.raises(BadInput, match="overwritten by its own style"):
+        run_format(kb, "pandoc", output=tmp_path / "facts.csl")
 
 
 # --- pandoc, the real client -------------------------------------------------------

@@ -32,7 +32,7 @@ def export(
 
     markdown, html: statements with citations and a reference list in the style.
     pandoc: Markdown with [@key] citations; with -o facts.md, the bibliography
-    (facts.json) and style (facts.csl) are written beside it, ready for
+    (facts.references.json) and style (facts.csl) are written beside it, ready for
     'pandoc --citeproc facts.md -o facts.docx'. bibtex, csl-json, ris: the works
     cited and the documents the claims come from. json, jsonl, csv: the claims.
 

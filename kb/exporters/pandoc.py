@@ -1,7 +1,8 @@
 """``pandoc``: Markdown with ``[@key]`` citations for ``pandoc --citeproc``.
 
 With ``-o facts.md`` the bibliography is written beside it as CSL-JSON
-(``facts.json``) and, for any style but pandoc's built-in default
+(``facts.references.json``: a name that says what it is, so it does not clobber a
+``facts.json`` of the writer's own) and, for any style but pandoc's built-in default
 (chicago-author-date), the style as ``facts.csl``; both are named in the YAML
 front matter, so ``pandoc --citeproc facts.md -o facts.docx`` needs no other
 flag. On stdout the front matter carries the references inline and names the
@@ -55,10 +56,10 @@ def export(job: ExportJob) -> ExportResult:
         if use_csl:
             front.append(f"csl: {_yaml(str(style_file))}")
     else:
-        if job.output.suffix.lower() in (".json", ".csl"):
-            raise BadInput(f"the pandoc export {job.output} would be overwritten by its own bibliography or style",
+        if job.output.suffix.lower() == ".csl":
+            raise BadInput(f"the pandoc export {job.output} would be overwritten by its own style",
                            hint="name the Markdown file e.g. facts.md")
-        bib = job.output.with_suffix(".json")
+        bib = job.output.with_name(f"{job.output.stem}.references.json")
         companions[bib] = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
         front.append(f"bibliography: {_yaml(bib.name)}")
         if use_csl:
