@@ -57,9 +57,12 @@ class Hit:
     """Character spans of ``statement`` that matched the query."""
 
     @property
-    def source_labels(self) -> list[str]:
-        """Short author-year labels of the cited works, or of the document when it cites none."""
-        return [c["label"] for c in self.cites] or [self.document_label]
+    def credit(self) -> str:
+        """Who to credit: ``Jago et al. (2011), cited in Barnardo's (2012)``, or the document alone."""
+        cited = list(dict.fromkeys(c["label"] for c in self.cites))
+        if not cited:
+            return self.document_label
+        return f"{'; '.join(cited)}, cited in {self.document_label}"
 
     def to_json(self) -> dict[str, Any]:
         return {

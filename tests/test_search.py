@@ -124,7 +124,8 @@ def test_bad_queries_are_bad_input(small_kb: Path, query: str) -> None:
 def test_cli_plain_output(run, small_kb: Path) -> None:
     r = run("--kb", small_kb, "search", "convictions")
     assert r.exit_code == 0
-    assert r.stdout.startswith("tst-0004  [statistic]  Ministry of Justice (2011)\n  In England and Wales")
+    assert r.stdout.startswith("tst-0004  [statistic]  Ministry of Justice (2011), cited in Test Organisation (2020)\n"
+                               "  In England and Wales")
     assert "\x1b[" not in r.stdout
     assert "1 claim(s) match 'convictions'" in r.stdout
 
@@ -198,3 +199,11 @@ def test_large_bases_report_an_upper_estimate(bundled_kb: Path, monkeypatch: pyt
     monkeypatch.setattr(kb.search, "EXACT_COUNT_DOCS", 0)
     outcome = run_search(bundled_kb, "sexual", limit=2)
     assert not outcome.exact and outcome.total >= real
+
+
+def test_hits_credit_the_cited_work_and_the_document(run, small_kb: Path) -> None:
+    r = run("--kb", small_kb, "search", "quarter of areas strategy", "--limit", "1")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("tst-0002  [finding]  Jago et al. (2011), cited in Test Organisation (2020)\n")
+    r = run("--kb", small_kb, "search", "1,190 young people", "--limit", "1")
+    assert r.stdout.startswith("tst-0001  [statistic]  Test Organisation (2020)\n")

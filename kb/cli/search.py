@@ -66,7 +66,7 @@ def _color() -> bool:
 def _render_plain(outcome: Any, query: str) -> None:
     write = sys.stdout.write
     for hit in outcome.hits:
-        write(f"{hit.id}  [{hit.kind}]  {'; '.join(hit.source_labels)}\n  {hit.statement}\n\n")
+        write(f"{hit.id}  [{hit.kind}]  {hit.credit}\n  {hit.statement}\n\n")
     _summary(outcome, query, write)
 
 
@@ -92,7 +92,7 @@ def _render_rich(outcome: Any, query: str) -> None:
         head = Text()
         head.append(hit.id, style="bold cyan")
         head.append(f"  [{hit.kind}]  ", style="dim")
-        head.append("; ".join(hit.source_labels), style="green")
+        head.append(hit.credit, style="green")
         out.print(head)
         body = Text("  " + hit.statement)
         for start, end in hit.highlights:
