@@ -15,8 +15,7 @@ from .errors import BadInput, KbError, NothingFound
 from .fileio import atomic_write_text
 from .loader import KnowledgeBase
 from .models import Claim
-
-STATUSES = ("verified", "unreviewed", "disputed", "needs-work", "stale")
+from .statuses import check_status
 
 
 def _search_ids(kb: KnowledgeBase, query: str) -> list[str]:
@@ -33,8 +32,8 @@ def select_claims(kb: KnowledgeBase, query: str | None = None, ids: list[str] | 
     ``status`` keeps only claims whose review status (``Claim.status``) is that one.
     NothingFound when nothing is left.
     """
-    if status is not None and status not in STATUSES:
-        raise BadInput(f"unknown review status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
+    if status is not None:
+        check_status(status)
     if query is not None and ids:
         raise BadInput("give a search query or --id, not both", hint="e.g. kb export --id tst-0001 --format csv")
     if query is not None and not query.strip():

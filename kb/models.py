@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .statuses import REVIEW_STATUSES
+
 CLAIM_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{4,}$")
 SOURCE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$")
 
@@ -111,7 +113,7 @@ class Source(_Strict):
 # --- claims ------------------------------------------------------------------
 
 Kind = Literal["statistic", "definition", "finding", "trend", "event", "policy", "recommendation", "indicator"]
-ReviewStatus = Literal["verified", "disputed", "needs-work"]
+ReviewStatus = Literal[REVIEW_STATUSES]  # type: ignore[valid-type]
 
 
 class Cite(_Strict):

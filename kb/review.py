@@ -20,8 +20,8 @@ from .errors import BadInput, KbError, WriteError
 from .fileio import atomic_write_text
 from .loader import KnowledgeBase, load_kb
 from .models import Claim
+from .statuses import REVIEW_STATUSES, check_status
 
-STATUSES = ("verified", "disputed", "needs-work")
 _INDENTS = ((2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 6, 4), (4, 4, 2))
 """(mapping, sequence, offset) indentations tried, so the claim keeps its own style."""
 
@@ -134,8 +134,7 @@ def edit_review(text: str, claim_id: str, review: dict[str, Any]) -> str:
 def record_review(kb: KnowledgeBase, claim_id: str, status: str, *, by: str | None = None, note: str = "",
                   on: date | None = None) -> Claim:
     """Record a review of ``claim_id`` in its file; returns the claim as read back from the file."""
-    if status not in STATUSES:
-        raise BadInput(f"unknown review status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
+    check_status(status, REVIEW_STATUSES)
     claim = kb.claim(claim_id)
     path = kb.locations[claim_id].path
     # a file without write permission bits is read-only, even to root (who could write it)

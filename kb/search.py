@@ -27,8 +27,8 @@ from typing import Any
 from .errors import BadInput
 from .index import (FACET_FIELDS, FIELD_BOOSTS, FILTER_FIELDS, TEXT_FIELDS, Notice, Progress, acronyms,
                     index_vocabulary, index_words, open_index, slug)
+from .statuses import check_status
 
-STATUSES = ("unreviewed", "verified", "disputed", "needs-work", "stale")
 FIELD_ALIASES = {"place": ["places"], "topic": ["topics"], "source": ["author", "cites"],
                  "status": ["review"], "kind": ["kinds"], "year": ["years"], "value": ["values"]}
 QUERY_FIELDS = sorted(set(TEXT_FIELDS) | FILTER_FIELDS - {"citekey"})
@@ -314,6 +314,8 @@ def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any
     """Parse a query string; :class:`BadInput` (exit 2) when it cannot be understood."""
     from whoosh import query
 
+    if status is not None:
+        check_status(status)
     if not text.strip():
         raise BadInput("empty search query", hint="give some words, e.g. kb search \"going missing\"")
     _check_fields(text)
@@ -329,8 +331,6 @@ def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any
     if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
         raise BadInput(f"the query '{text}' has no searchable words", hint="common words such as 'the' are ignored")
     if status is not None:
-        if status not in STATUSES:
-            raise BadInput(f"unknown review status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
         q = query.And([q, query.Term("status", status)])
     return q
 
@@ -574,5 +574,5 @@ def search_ids(root: Path, query_text: str, *, limit: int | None = None, status:
     return [hit.id for hit in search(root, query_text, limit=limit, status=status, index_dir=index_dir)]
 
 
-__all__ = ["Hit", "SearchOutcome", "STATUSES", "make_parser", "parse_query", "run_search", "search",
+__all__ = ["Hit", "SearchOutcome", "make_parser", "parse_query", "run_search", "search",
            "search_ids", "slug"]
