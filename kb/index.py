@@ -205,44 +205,11 @@ def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict
 
 # --- acronyms ------------------------------------------------------------------------
 
-_ACRONYMS: dict[str, list[str]] | None = None
-
-
 def acronyms() -> dict[str, list[str]]:
-    """``kb/data/acronyms.yaml``: acronym (lower case) -> expansions (lower case)."""
-    global _ACRONYMS
-    if _ACRONYMS is None:
-        path = Path(__file__).resolve().parent / "data" / "acronyms.yaml"
-        raw = _read_flow_mapping(path.read_text(encoding="utf-8"))
-        table: dict[str, list[str]] = {}
-        for key, expansions in (raw or {}).items():
-            if isinstance(expansions, str):
-                expansions = [expansions]
-            table[str(key).lower()] = [" ".join(str(e).lower().split()) for e in expansions or []]
-        _ACRONYMS = table
-    return _ACRONYMS
+    """Acronym (lower case) -> expansions (lower case), as search matches them."""
+    from .acronyms import acronym_table
 
-
-_FLOW_LINE = re.compile(r"^([A-Za-z][\w-]*):\s*\[([^\[\]{}\"#]*)\]\s*(?:#.*)?$")
-
-
-def _read_flow_mapping(text: str) -> dict[str, list[str]]:
-    """``KEY: [a, b]`` lines (the acronym file's shape) without importing a YAML parser.
-
-    Saves ~15 ms of every ``kb search``; anything else falls back to PyYAML. Items may
-    not contain commas (YAML would split them too): write an expansion without its commas.
-    """
-    table: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        m = _FLOW_LINE.match(line)
-        if m is None or re.search(r"(?:^|,)\s*'", m.group(2)):
-            import yaml
-
-            return yaml.safe_load(text) or {}
-        table[m.group(1)] = [item.strip() for item in m.group(2).split(",") if item.strip()]
-    return table
+    return {key.lower(): [e.lower() for e in expansions] for key, expansions in acronym_table().items()}
 
 
 # --- the files an index is built from ----------------------------------------------

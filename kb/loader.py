@@ -79,17 +79,21 @@ def read_yaml(path: Path) -> tuple[Any, Problem | None]:
                              "fix the syntax at that line")
 
 
-def _item_lines(path: Path) -> list[int]:
-    """1-based line of each item of the file's ``claims`` list (only computed on error)."""
+def item_lines(path: Path, key: str) -> list[int]:
+    """1-based line of each item of the file's list under ``key`` (or of the file's own list).
+
+    Only computed when something is wrong: PyYAML composes the file again to get marks.
+    """
     import yaml
 
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
     except (OSError, yaml.YAMLError):
         return []
-    for key, value in getattr(node, "value", []):
-        if getattr(key, "value", None) == "claims" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
+    if isinstance(node, yaml.MappingNode):
+        node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+    if isinstance(node, yaml.SequenceNode):
+        return [item.start_mark.line + 1 for item in node.value]
     return []
 
 
@@ -217,7 +221,7 @@ def load_claim_file(path: Path) -> tuple[list[Claim], dict[str, int], list[Probl
         id_lines.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
     claims: list[Claim] = []
     problems: list[Problem] = []
-    item_lines: list[int] | None = None
+    positions: list[int] | None = None
     for i, raw in enumerate(data.get("claims") or []):
         claim_id = raw.get("id") if isinstance(raw, dict) else None
         try:
@@ -225,9 +229,9 @@ def load_claim_file(path: Path) -> tuple[list[Claim], dict[str, int], list[Probl
                 raise TypeError
             claims.append(Claim.model_validate({**raw, "document": document}))
         except (ValidationError, TypeError) as exc:
-            if item_lines is None:
-                item_lines = _item_lines(path)
-            line = id_lines.get(str(claim_id)) or (item_lines[i] if i < len(item_lines) else None)
+            if positions is None:
+                positions = item_lines(path, "claims")
+            line = id_lines.get(str(claim_id)) or (positions[i] if i < len(positions) else None)
             subject = str(claim_id) if claim_id else f"claim #{i + 1}"
             errors = exc.errors() if isinstance(exc, ValidationError) else [
                 {"loc": (), "msg": "a claim must be a mapping of fields"}]

@@ -21,7 +21,7 @@ from typing import Any
 
 from .document import Anchor, Document, Footnote, fold_text
 from .errors import Problem
-from .loader import KnowledgeBase, load_kb, read_yaml
+from .loader import KnowledgeBase, item_lines, load_kb, read_yaml
 from .models import Claim, Organisation, Person, Source
 from .numbers import missing_numbers
 
@@ -173,23 +173,6 @@ def exclusions_path(kb: KnowledgeBase, key: str) -> Path:
     return kb.documents_dir / f"{key}{EXCLUSIONS_SUFFIX}"
 
 
-def _entry_lines(path: Path) -> list[int]:
-    """1-based line of each entry of the file's exclusion list."""
-    import yaml
-
-    from .loader import _yaml_loader
-
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
-    except (OSError, yaml.YAMLError):
-        return []
-    if isinstance(node, yaml.MappingNode):
-        node = next((v for k, v in node.value if getattr(k, "value", None) == "exclusions"), None)
-    if isinstance(node, yaml.SequenceNode):
-        return [item.start_mark.line + 1 for item in node.value]
-    return []
-
-
 def load_exclusions(kb: KnowledgeBase, key: str) -> tuple[list[Exclusion], list[Finding]]:
     """The exclusions of document ``key`` (none without a file) and the file's problems.
 
@@ -210,7 +193,7 @@ def load_exclusions(kb: KnowledgeBase, key: str) -> tuple[list[Exclusion], list[
                             "an exclusions file must be a list of {text, reason} entries, "
                             "or a mapping with such a list under 'exclusions'",
                             "see README, 'Verifying a knowledge base'")]
-    lines = _entry_lines(path)
+    lines = item_lines(path, "exclusions")
     exclusions, findings = [], []
     for i, entry in enumerate(entries):
         line = lines[i] if i < len(lines) else None
@@ -318,18 +301,13 @@ _WORD = re.compile(r"[\w']+")
 
 @lru_cache(maxsize=1)
 def name_aliases() -> dict[str, tuple[str, ...]]:
-    """Full name (case-folded) -> acronyms, from kb/data/acronyms.yaml (acronym -> expansions)."""
+    """Full name (case-folded) -> acronyms as written, from kb/data/acronyms.yaml."""
+    from .acronyms import acronym_table
+
     aliases: dict[str, set[str]] = {}
-    acronyms_path = DATA_DIR / "acronyms.yaml"
-    if acronyms_path.is_file():
-        data, _ = read_yaml(acronyms_path)
-        if isinstance(data, dict) and isinstance(data.get("acronyms"), dict):
-            data = data["acronyms"]
-        for acronym, expansions in (data or {}).items() if isinstance(data, dict) else []:
-            values = expansions if isinstance(expansions, list) else [expansions]
-            for expansion in values:
-                if isinstance(expansion, str):
-                    aliases.setdefault(expansion.casefold(), set()).add(str(acronym))
+    for acronym, expansions in acronym_table().items():
+        for expansion in expansions:
+            aliases.setdefault(expansion.casefold(), set()).add(acronym)
     return {name: tuple(sorted(shorts)) for name, shorts in aliases.items()}
 
 
