@@ -60,6 +60,14 @@ class WriteError(KbError):
     """A file could not be written (read-only directory, missing directory...)."""
 
 
+FATAL_CHECKS = frozenset({
+    "yaml-syntax", "yaml-read", "claim-file-shape", "claim-schema", "duplicate-id",
+    "bibtex-read", "bibtex-syntax", "bibtex-duplicate-key", "bibtex-type", "bibtex-schema",
+    "vocabulary-file",
+})
+"""Checks whose problems keep a knowledge base from being read (exit 2)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found while loading or checking a knowledge base."""
@@ -72,6 +80,11 @@ class Problem:
     """A short stable name for the kind of problem, e.g. ``yaml-syntax``."""
     message: str
     hint: str = ""
+
+    @property
+    def fatal(self) -> bool:
+        """Whether the base cannot be read while this problem stands."""
+        return self.check in FATAL_CHECKS
 
     def where(self) -> str:
         parts = []

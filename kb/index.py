@@ -257,24 +257,18 @@ def _read_sources(root: Path) -> dict[str, dict[str, Any]]:
     from .bibliography import parse_bibliography
 
     sources, problems = parse_bibliography(bib)
-    fatal = [p for p in problems if p.check in _fatal_checks()]
+    fatal = [p for p in problems if p.fatal]
     if fatal:
         raise InvalidKnowledgeBase(fatal)
     table = acronyms()
     return {key: source_summary(source, table) for key, source in sources.items()}
 
 
-def _fatal_checks() -> frozenset[str]:
-    from .loader import FATAL_CHECKS
-
-    return FATAL_CHECKS
-
-
 def _read_claims(path: Path) -> list[Any]:
     from .loader import load_claim_file
 
     claims, _, problems = load_claim_file(path)
-    fatal = [p for p in problems if p.check in _fatal_checks()]
+    fatal = [p for p in problems if p.fatal]
     if fatal:
         raise InvalidKnowledgeBase(fatal)
     return claims

@@ -24,11 +24,6 @@ from .locate import PACKAGE_DIR, bundled_root, index_dir_for, resolve_root, user
 from .models import Claim, Source, Vocabulary
 
 DEFAULT_VOCABULARY = PACKAGE_DIR / "data" / "vocabulary.yaml"
-FATAL_CHECKS = frozenset({
-    "yaml-syntax", "yaml-read", "claim-file-shape", "claim-schema", "duplicate-id",
-    "bibtex-read", "bibtex-syntax", "bibtex-duplicate-key", "bibtex-type", "bibtex-schema",
-    "vocabulary-file",
-})
 
 
 _LOADER: Any = None
@@ -162,7 +157,7 @@ class KnowledgeBase:
 
     @property
     def fatal_problems(self) -> list[Problem]:
-        return [p for p in self.problems if p.check in FATAL_CHECKS]
+        return [p for p in self.problems if p.fatal]
 
     def raise_if_unreadable(self) -> None:
         if self.fatal_problems:
