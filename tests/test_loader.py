@@ -140,3 +140,15 @@ def test_bundled_base_is_the_checkout_root() -> None:
     assert (kb.root / "pyproject.toml").is_file()
     assert kb.index_dir == kb.root / "index"
     assert "barnardos2012cutting" in kb.document_keys
+
+
+def test_the_copy_shipped_in_the_package_indexes_into_the_user_cache(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    """Installed without a checkout, the bundled base is read-only: its index goes to the cache."""
+    from kb.locate import PACKAGE_DIR, index_dir_for
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shipped = (PACKAGE_DIR / "_bundled").resolve()
+    index = index_dir_for(shipped)
+    assert index.parent.parent == tmp_path / "cache" / "kb" and index.name == "index"
+    assert index_dir_for(tmp_path) == tmp_path / "index"

@@ -104,6 +104,20 @@ def test_source_rejects_bad_type_and_year() -> None:
         Source(key="x", type="report", title="T", year=20111)
 
 
-def test_review_and_cite_models() -> None:
-    assert Review(status="disputed", note="wrong footnote").status == "disputed"
-    assert Cite(key="moj2011criminal", footnote=10, locator="Table S5.7").locator == "Table S5.7"
+def test_review_takes_only_a_reviewer_s_verdict() -> None:
+    from datetime import date
+
+    review = Review(status="disputed", on="2026-11-01", note="wrong footnote")
+    assert review.on == date(2026, 11, 1)
+    for derived in ("stale", "unreviewed"):  # statuses kb derives, never records
+        with pytest.raises(ValidationError, match="status"):
+            Review(status=derived)
+    with pytest.raises(ValidationError, match="on"):
+        Review(status="verified", on="yesterday")
+
+
+def test_cite_locator_and_footnote() -> None:
+    cite = Cite(key="moj2011criminal", footnote="10", locator="Table S5.7")
+    assert (cite.footnote, cite.locator) == (10, "Table S5.7")
+    with pytest.raises(ValidationError, match="footnote"):
+        Cite(key="moj2011criminal", footnote="ten")
