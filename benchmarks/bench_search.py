@@ -4,7 +4,7 @@ For each size N it generates a base (benchmarks/make_corpus.py, cached in --work
 measures, each step in a fresh process so memory and cold start are honest:
 
 - full index build (``kb index --rebuild``): seconds, claims/s, peak RSS;
-- in-process query latency (``kb.search.run_search``, freshness check included), p50/p95
+- in-process query latency (``kb.search.searcher.run_search``, freshness check included), p50/p95
   over a fixed query mix;
 - cold ``kb search`` wall time (a subprocess per run, median), beside the bare imports
   ``python -c "import typer, pydantic, whoosh.index, whoosh.qparser"``;
@@ -66,7 +66,7 @@ def wall(argv: list[str], runs: int) -> float:
 BUILD = """
 import json, sys, time
 from pathlib import Path
-from kb.index import index_command
+from kb.search.index import index_command
 root = Path(sys.argv[1])
 t = time.perf_counter()
 report = index_command(root, root / "index", rebuild_all=True)
@@ -76,7 +76,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "claims": report.claims}))
 QUERY = """
 import json, sys, time
 from pathlib import Path
-from kb.search import run_search
+from kb.search.searcher import run_search
 root = Path(sys.argv[1]); queries = json.loads(sys.argv[2])
 run_search(root, queries[0])  # open once: later calls measure steady state
 times = []
@@ -94,8 +94,8 @@ import json, sys, time, tempfile
 from pathlib import Path
 from whoosh.index import create_in
 from whoosh import qparser
-from kb.index import make_schema, claim_document, snapshot, TEXT_FIELDS
-from kb.loader import load_claim_file
+from kb.search.index import make_schema, claim_document, snapshot, TEXT_FIELDS
+from kb.store.loader import load_claim_file
 root = Path(sys.argv[1]); queries = json.loads(sys.argv[2])
 docs = []
 for rel in snapshot(root).files:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
-from kb.loader import load_kb
-from kb.verify import verify
+from kb.provenance.verify import verify
+from kb.store.loader import load_kb
 
 
 def main() -> None:

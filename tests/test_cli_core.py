@@ -114,7 +114,7 @@ def test_example_claim_from_init_is_valid_when_uncommented(run, tmp_path: Path) 
     """The commented example is a real, valid claim once uncommented."""
     import yaml
 
-    from kb.models import Claim
+    from kb.model.schema import Claim
 
     target = tmp_path / "b"
     run("init", target)

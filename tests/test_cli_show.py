@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb.context import claim_context, simple_reference
-from kb.loader import load_kb
+from kb.provenance.context import claim_context, simple_reference
+from kb.store.loader import load_kb
 
 CLAIMS = "claims/testorg2020study.yaml"
 

@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from kb.loader import load_kb
+from kb.store.loader import load_kb
 
 DOCUMENT = "barnardos2012cutting"
 # The footnotes of the report that cite a work (the others state a fact: 2, 4, 8, 11, 16, 19).

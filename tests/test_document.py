@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.document import Document, fold_text
+from kb.store.document import Document, fold_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_DOC = Path(__file__).resolve().parent / "data" / "small-kb" / "sources" / "documents" / "testorg2020study.txt"

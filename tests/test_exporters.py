@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from kb.bibliography import parse_bibliography
 from kb.errors import BadInput, WriteError
-from kb.export import ExportResult, export, select_claims, write_export
-from kb.exporters import format_names
-from kb.exporters.bibtex import escape
-from kb.loader import load_kb
+from kb.publish.export import ExportResult, export, select_claims, write_export
+from kb.publish.exporters import format_names
+from kb.publish.exporters.bibtex import escape
+from kb.store.bibliography import parse_bibliography
+from kb.store.loader import load_kb
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 CLAIM_IDS = [f"tst-{n:04d}" for n in range(1, 8)]

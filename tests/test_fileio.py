@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import WriteError
-from kb.fileio import atomic_write_text
+from kb.store.fileio import atomic_write_text
 
 
 def test_writes_and_replaces(tmp_path: Path) -> None:

@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from kb import index as kbindex
+from kb.search import index as kbindex
 from kb.errors import InvalidKnowledgeBase
-from kb.index import IndexBusy, current_generation, index_command, period_years, refresh
-from kb.search import search_ids
+from kb.search.index import (
+    IndexBusy,
+    current_generation,
+    index_command,
+    period_years,
+    refresh,
+)
+from kb.search.searcher import search_ids
 
 CLAIMS = Path("claims") / "testorg2020study.yaml"
 

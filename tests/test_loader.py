@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import InvalidKnowledgeBase, KnowledgeBaseNotFound, UnknownClaim
-from kb.loader import load_kb
+from kb.store.loader import load_kb
 
 CLAIMS = "claims/testorg2020study.yaml"
 
@@ -145,7 +145,7 @@ def test_bundled_base_is_the_checkout_root() -> None:
 def test_the_copy_shipped_in_the_package_indexes_into_the_user_cache(monkeypatch: pytest.MonkeyPatch,
                                                                     tmp_path: Path) -> None:
     """Installed without a checkout, the bundled base is read-only: its index goes to the cache."""
-    from kb.locate import PACKAGE_DIR, index_dir_for
+    from kb.store.locate import PACKAGE_DIR, index_dir_for
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     shipped = (PACKAGE_DIR / "_bundled").resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from kb.models import Claim, Cite, Organisation, Person, Quantity, Review, Source
+from kb.model.schema import Cite, Claim, Organisation, Person, Quantity, Review, Source
 
 GOOD = {
     "id": "ctf-0007",

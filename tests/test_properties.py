@@ -7,15 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_KB, copy_kb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.document import Document
 from kb.errors import KbError
-from kb.loader import load_claim_file, load_kb
-from kb.search import search_ids
-
-from conftest import SMALL_KB, copy_kb
+from kb.search.searcher import search_ids
+from kb.store.document import Document
+from kb.store.loader import load_claim_file, load_kb
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 QUERY_ALPHABET = st.sampled_from(list('abcdeimnorstwyz ":*~?()[]{}^+-!/\\<>=.,\'0123456789') +

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb.loader import load_kb
-from kb.search import search_ids
+from kb.search.searcher import search_ids
+from kb.store.loader import load_kb
 
 DATA = Path(__file__).resolve().parent / "data" / "relevance.yaml"
 GOAL = 0.9  # the target

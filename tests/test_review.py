@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kb import review as review_module
-from kb.loader import load_claim_file, load_kb
-from kb.review import default_reviewer, edit_review, record_review
+from kb.provenance import review as review_module
+from kb.provenance.review import default_reviewer, edit_review, record_review
+from kb.store.loader import load_claim_file, load_kb
 
 CLAIMS = "claims/testorg2020study.yaml"
 TODAY = date.today().isoformat()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import BadInput
-from kb.search import run_search, search, search_ids
+from kb.search.searcher import run_search, search, search_ids
 
 
 def ids(root: Path, query: str, **kwargs) -> list[str]:
@@ -182,7 +182,7 @@ def test_cli_on_the_bundled_base(run, bundled_kb: Path) -> None:
                                    "CSE place:england", "exploit*"])
 def test_reported_total_is_the_number_of_matches(bundled_kb: Path, query: str) -> None:
     """Whoosh's own count after a limited search can be short; kb's must not be."""
-    from kb.search import run_search
+    from kb.search.searcher import run_search
 
     every = run_search(bundled_kb, query, limit=None)
     limited = run_search(bundled_kb, query, limit=2)
@@ -192,11 +192,11 @@ def test_reported_total_is_the_number_of_matches(bundled_kb: Path, query: str) -
 
 
 def test_large_bases_report_an_upper_estimate(bundled_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kb.search
-    from kb.search import run_search
+    import kb.search.searcher
+    from kb.search.searcher import run_search
 
     real = run_search(bundled_kb, "sexual", limit=None).total
-    monkeypatch.setattr(kb.search, "EXACT_COUNT_DOCS", 0)
+    monkeypatch.setattr(kb.search.searcher, "EXACT_COUNT_DOCS", 0)
     outcome = run_search(bundled_kb, "sexual", limit=2)
     assert not outcome.exact and outcome.total >= real
 

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from kb.document import Footnote
-from kb.loader import load_kb
-from kb.models import Organisation, Person, Source
-from kb.numbers import missing_numbers, number_tokens, numbers_in
-from kb.verify import CHECKS, footnote_names, uncovered_numbers, verify, verify_base
+from kb.model.numbers import missing_numbers, number_tokens, numbers_in
+from kb.model.schema import Organisation, Person, Source
+from kb.provenance.verify import (
+    CHECKS,
+    footnote_names,
+    uncovered_numbers,
+    verify,
+    verify_base,
+)
+from kb.store.document import Footnote
+from kb.store.loader import load_kb
 
 CLAIMS = "claims/testorg2020study.yaml"
 BIB = "sources/references.bib"

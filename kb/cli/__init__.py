@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from .. import __version__
+from kb import __version__
 
 app = typer.Typer(
     name="kb",
@@ -52,10 +52,7 @@ def main_callback(
 
 
 # Command modules register themselves on `app` when imported.
-from . import core  # noqa: E402,F401
-from . import export  # noqa: E402,F401
-from . import search  # noqa: E402,F401
-from . import verify  # noqa: E402,F401
+from kb.cli import core, export, search, verify  # noqa: E402,F401
 
 
 def main() -> None:

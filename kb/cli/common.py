@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ..errors import KbError
+from kb.errors import KbError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +58,7 @@ def kb_dir(ctx: typer.Context) -> str | None:
 
 
 def load(ctx: typer.Context, *, strict: bool = True):  # -> KnowledgeBase
-    from ..loader import load_kb
+    from kb.store.loader import load_kb
 
     return load_kb(kb_dir(ctx), strict=strict)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from . import app
-from .common import console, handles_errors, load, print_json
+from kb.cli import app
+from kb.cli.common import console, handles_errors, load, print_json
 
 
 def _counts_block(out, title: str, counter: Counter) -> None:
@@ -25,7 +25,7 @@ def stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
 
     Example: kb stats
     """
-    from ..stats import compute_stats
+    from kb.publish.stats import compute_stats
 
     kb = load(ctx)
     figures = compute_stats(kb)
@@ -49,7 +49,7 @@ def sources(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", he
 
     Example: kb sources
     """
-    from ..records import source_record
+    from kb.provenance.records import source_record
 
     kb = load(ctx)
     rows = []
@@ -87,14 +87,14 @@ def show(
 
     Example: kb show ctf-0007 --context
     """
-    from ..records import claim_record
+    from kb.provenance.records import claim_record
 
     kb = load(ctx)
     claim = kb.claim(claim_id)
     record = claim_record(kb, claim)
     found = None
     if context:
-        from ..context import claim_context
+        from kb.provenance.context import claim_context
 
         found = claim_context(kb, claim)
         record["context"] = found.to_dict()
@@ -103,7 +103,7 @@ def show(
         return
     render_claim(record)
     if found is not None:
-        from .verify import render_context
+        from kb.cli.verify import render_context
 
         render_context(found)
 
@@ -164,7 +164,7 @@ def init(
 
     Example: kb init ~/kb/my-reports && kb --kb ~/kb/my-reports stats
     """
-    from ..scaffold import create_knowledge_base
+    from kb.store.scaffold import create_knowledge_base
 
     created = create_knowledge_base(directory)
     out = console()

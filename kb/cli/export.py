@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from . import app
-from .common import console, handles_errors, load
+from kb.cli import app
+from kb.cli.common import console, handles_errors, load
 
 
 @app.command()
@@ -38,8 +38,8 @@ def export(
 
     Example: kb export 'topic:prosecution' --format markdown --style apa -o facts.md
     """
-    from ..export import export as run_export
-    from ..export import select_claims, write_export
+    from kb.publish.export import export as run_export
+    from kb.publish.export import select_claims, write_export
 
     kb = load(ctx)
     claims = select_claims(kb, query, ids or (), status)
@@ -60,8 +60,8 @@ def styles(text: str = typer.Argument("", metavar="[TEXT]",
 
     Example: kb styles vancouver
     """
-    from ..citations import find_styles
-    from ..errors import NothingFound
+    from kb.cite.citations import find_styles
+    from kb.errors import NothingFound
 
     found = find_styles(text)
     if not found:

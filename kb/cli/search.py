@@ -13,12 +13,12 @@ from typing import Any, Optional
 
 import typer
 
-from . import app
-from .common import handles_errors, kb_dir
+from kb.cli import app
+from kb.cli.common import handles_errors, kb_dir
 
 
 def _root_and_index(ctx: typer.Context):  # -> tuple[Path, Path]
-    from ..locate import index_dir_for, resolve_root
+    from kb.store.locate import index_dir_for, resolve_root
 
     root = resolve_root(kb_dir(ctx))
     return root, index_dir_for(root)
@@ -54,7 +54,7 @@ def _progress():  # -> Callable[[int, int], None] | None
 
 
 def _stderr_console():
-    from .common import console
+    from kb.cli.common import console
 
     return console(stderr=True)
 
@@ -85,7 +85,7 @@ def _summary(outcome: Any, query: str, write: Any) -> None:
 def _render_rich(outcome: Any, query: str) -> None:
     from rich.text import Text
 
-    from .common import console
+    from kb.cli.common import console
 
     out = console()
     for hit in outcome.hits:
@@ -124,8 +124,8 @@ def search(
 
     Example: kb search "going missing" place:england --limit 5
     """
-    from ..errors import NothingFound
-    from ..search import run_search
+    from kb.errors import NothingFound
+    from kb.search.searcher import run_search
 
     root, index_dir = _root_and_index(ctx)
     outcome = run_search(root, query, limit=limit, status=status, facets=tuple(facet or ()),
@@ -152,7 +152,7 @@ def index(
 
     Example: kb index --rebuild
     """
-    from ..index import index_command
+    from kb.search.index import index_command
 
     root, index_dir = _root_and_index(ctx)
     report = index_command(root, index_dir, rebuild_all=rebuild, notice=_notice, progress=_progress())

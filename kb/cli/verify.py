@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from . import app
-from .common import console, handles_errors, kb_dir, load, print_json
+from kb.cli import app
+from kb.cli.common import console, handles_errors, kb_dir, load, print_json
 
 
 @app.command()
@@ -29,8 +29,9 @@ def verify(
 
     Example: kb verify --json | jq '.summary'
     """
-    from ..loader import load_kb
-    from ..verify import uncovered_numbers, verify as run_checks
+    from kb.provenance.verify import uncovered_numbers
+    from kb.provenance.verify import verify as run_checks
+    from kb.store.loader import load_kb
 
     kb = load_kb(kb_dir(ctx), strict=False)
     report = run_checks(kb)
@@ -70,7 +71,7 @@ def _shown(root, path) -> str | None:
 
 
 def _render(report) -> None:
-    from ..verify import CHECKS
+    from kb.provenance.verify import CHECKS
 
     out = console()
     for check, findings in report.by_check().items():
@@ -109,7 +110,7 @@ def review(
 
     Example: kb review ctf-0007 --status verified --note "checked against p. 3"
     """
-    from ..review import record_review
+    from kb.provenance.review import record_review
 
     kb = load(ctx)
     claim = record_review(kb, claim_id, status, by=by, note=note)

@@ -1,0 +1,69 @@
+"""Sources as CSL-JSON items: the one mapping shared by the csl-json exporter,
+citeproc-py (kb/cite/citations.py) and the bibliography beside a pandoc export.
+
+CSL-JSON (citation-style-language/schema, ``csl-data.json``) allows no keys
+outside its list, so everything here is a standard variable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.model.schema import Organisation, Source
+
+# kb source type -> CSL item type
+CSL_TYPES = {
+    "report": "report",
+    "legislation": "legislation",
+    "dataset": "dataset",
+    "online": "webpage",
+    "book": "book",
+    "article": "article-journal",
+    "incollection": "chapter",
+    "misc": "document",
+}
+
+# pandoc writes BibTeX's "and others" as this literal name and renders it "et al.";
+# kb/cite/citations.py does the same for citeproc-py.
+OTHERS = {"literal": "others"}
+
+
+def csl_name(author: Any) -> dict[str, str]:
+    """A person as family/given, an organisation as a literal (corporate) name."""
+    if isinstance(author, Organisation):
+        return {"literal": author.name}
+    name = {"family": author.family}
+    if author.given:
+        name["given"] = author.given
+    return name
+
+
+def csl_item(source: Source, *, protect_case: bool = False) -> dict[str, Any]:
+    """The CSL-JSON item for ``source``.
+
+    With ``protect_case`` the title is wrapped in a ``nocase`` span, so styles that
+    sentence-case titles keep it as printed ("England and Wales", "Act 2003").
+    """
+    item: dict[str, Any] = {"id": source.key, "type": CSL_TYPES[source.type]}
+    authors = [csl_name(a) for a in source.authors]
+    if source.et_al:
+        authors.append(dict(OTHERS))
+    if authors:
+        item["author"] = authors
+    if source.year:
+        item["issued"] = {"date-parts": [[source.year]]}
+    item["title"] = f'<span class="nocase">{source.title}</span>' if protect_case else source.title
+    optional = {
+        "genre": source.genre,
+        "publisher": source.publisher,
+        "publisher-place": source.place,
+        "number": source.number,
+        "URL": source.url,
+        "note": source.note,
+    }
+    item.update({name: value for name, value in optional.items() if value})
+    return item
+
+
+def csl_items(sources: list[Source], *, protect_case: bool = False) -> list[dict[str, Any]]:
+    return [csl_item(s, protect_case=protect_case) for s in sources]

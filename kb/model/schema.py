@@ -1,0 +1,250 @@
+"""The data model: sources, claims and their parts (pydantic v2, no I/O).
+
+A claim's *fingerprint* hashes its canonical content (everything but its
+review), so a review that recorded an older fingerprint is known to be stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kb.model.statuses import REVIEW_STATUSES
+
+CLAIM_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{4,}$")
+SOURCE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$")
+
+ClaimId = Annotated[str, Field(pattern=CLAIM_ID.pattern, description="e.g. ctf-0042")]
+SourceKey = Annotated[str, Field(pattern=SOURCE_KEY.pattern, min_length=1)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+# --- sources -----------------------------------------------------------------
+
+
+class Person(_Strict):
+    """A person as author: family name plus given names or initials."""
+
+    family: NonEmpty
+    """Family name, e.g. ``Jago``."""
+    given: str = ""
+    """Given names or initials, e.g. ``S.``."""
+
+    def display(self) -> str:
+        return f"{self.family}, {self.given}" if self.given else self.family
+
+
+class Organisation(_Strict):
+    """An organisation as author (a 'literal' name in CSL)."""
+
+    name: NonEmpty
+    """The organisation's name as printed, e.g. ``Barnardo's``."""
+
+    def display(self) -> str:
+        return self.name
+
+
+Author = Person | Organisation
+
+SourceType = Literal["report", "legislation", "dataset", "online", "book", "article", "incollection", "misc"]
+
+
+class Source(_Strict):
+    """A work in ``sources/references.bib``: a document of the base or a work it cites."""
+
+    key: SourceKey
+    """The BibTeX key, e.g. ``jago2011whats``."""
+    type: SourceType
+    """The BibLaTeX entry type (``techreport`` is read as ``report``)."""
+    authors: list[Author] = []
+    """People or organisations, in order."""
+    et_al: bool = False
+    """The author list ends with 'and others'."""
+    year: Annotated[int, Field(ge=1000, le=2999)] | None = None
+    """Year of publication or enactment."""
+    title: NonEmpty
+    """The title as printed."""
+    genre: str = ""
+    """The document's kind within its type, e.g. ``Guidance`` (BibLaTeX ``type``)."""
+    publisher: str = ""
+    """Publisher or issuing institution (``institution``/``organization``/``publisher``)."""
+    place: str = ""
+    """Place of publication (``address``/``location``)."""
+    number: str = ""
+    """Report, Act or series number."""
+    url: str = ""
+    """Where the work can be found."""
+    note: str = ""
+    """Anything else the citation needs."""
+    line: int | None = Field(default=None, exclude=True)
+    """Line of the entry in the .bib file (for messages; not content)."""
+
+    def author_names(self) -> list[str]:
+        names = [a.display() for a in self.authors]
+        return names + ["et al."] if self.et_al else names
+
+    def short_author(self) -> str:
+        """'Barnardo's', 'Jago et al.', 'Smith and Jones' — for citations in text."""
+        if not self.authors:
+            return self.publisher or self.title
+        first = self.authors[0]
+        head = first.family if isinstance(first, Person) else first.name
+        if self.et_al or len(self.authors) > 2:
+            return f"{head} et al."
+        if len(self.authors) == 2:
+            second = self.authors[1]
+            return f"{head} and {second.family if isinstance(second, Person) else second.name}"
+        return head
+
+    def label(self) -> str:
+        """Author-year label, e.g. ``Jago et al. (2011)``."""
+        return f"{self.short_author()} ({self.year if self.year else 'n.d.'})"
+
+
+# --- claims ------------------------------------------------------------------
+
+Kind = Literal["statistic", "definition", "finding", "trend", "event", "policy", "recommendation", "indicator"]
+ReviewStatus = Literal[REVIEW_STATUSES]  # type: ignore[valid-type]
+
+
+class Cite(_Strict):
+    """A work the document cites for a claim."""
+
+    key: SourceKey
+    """BibTeX key of the cited work."""
+    footnote: Annotated[int, Field(ge=1)] | None = None
+    """The document's footnote that cites it, if any."""
+    locator: str = ""
+    """Where in the cited work, e.g. ``p. 12`` or ``Table S5.7``."""
+
+
+class Quantity(_Strict):
+    """A number the claim states."""
+
+    value: float | int
+    """The number as a plain value: 1190, 10, 0.5."""
+    unit: NonEmpty
+    """What is counted: ``young people``, ``per cent of services``."""
+    period: str = ""
+    """The period the number covers, when it differs from the claim's."""
+    place: str = ""
+    """The place the number covers, when it differs from the claim's."""
+
+
+class Review(_Strict):
+    """A reviewer's verdict on a claim."""
+
+    status: ReviewStatus
+    """verified, disputed or needs-work."""
+    by: str = ""
+    """Who reviewed."""
+    on: date | None = None
+    """When."""
+    fingerprint: str = ""
+    """The claim fingerprint the reviewer saw; differs from the current one when stale."""
+    note: str = ""
+    """Why, especially for disputed and needs-work."""
+
+
+Quote = Annotated[str, Field(min_length=1)] | Annotated[list[NonEmpty], Field(min_length=1)]
+
+
+class Claim(_Strict):
+    """One atomic fact found in a document, with its quote and cited works."""
+
+    id: ClaimId
+    """Stable id, never reused, e.g. ``ctf-0042``."""
+    statement: NonEmpty
+    """The fact, self-contained: explicit subject, place and period; adds nothing to the quote."""
+    kind: Kind
+    """What sort of fact it is."""
+    quote: Quote
+    """Verbatim text from the document; a list of fragments when a footnote or box interrupts it."""
+    section: NonEmpty
+    """The document section the quote is in."""
+    cites: list[Cite] = []
+    """Works the document cites for it; empty means the document's own evidence."""
+    quantities: list[Quantity] = []
+    """The numbers the claim states."""
+    places: list[str] = []
+    """Places it concerns (controlled vocabulary)."""
+    period: str = ""
+    """The period it concerns, e.g. ``2010-11``."""
+    topics: list[str] = []
+    """Topics (controlled vocabulary)."""
+    review: Review | None = None
+    """The latest review, if any."""
+    document: SourceKey
+    """Key of the document the claim comes from (set from its file)."""
+
+    @field_validator("statement")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @field_validator("cites")
+    @classmethod
+    def _distinct_cites(cls, value: list[Cite]) -> list[Cite]:
+        seen = set()
+        for cite in value:
+            ident = (cite.key, cite.footnote, cite.locator)
+            if ident in seen:
+                raise ValueError(f"cites {cite.key} twice")
+            seen.add(ident)
+        return value
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Claim:
+        for name in ("places", "topics"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} lists a value twice: {values}")
+        return self
+
+    @property
+    def fragments(self) -> list[str]:
+        return [self.quote] if isinstance(self.quote, str) else list(self.quote)
+
+    @property
+    def quote_text(self) -> str:
+        """The quote as one string, fragments joined by ' … '."""
+        return " … ".join(" ".join(f.split()) for f in self.fragments)
+
+    @property
+    def cited_keys(self) -> list[str]:
+        return list(dict.fromkeys(c.key for c in self.cites))
+
+    def canonical(self) -> dict[str, object]:
+        """The content a review vouches for: everything but the review."""
+        return self.model_dump(mode="json", exclude={"review"})
+
+    @property
+    def fingerprint(self) -> str:
+        blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def status(self) -> str:
+        """Review status, ``stale`` when the claim changed since, ``unreviewed`` without one."""
+        if self.review is None:
+            return "unreviewed"
+        if self.review.fingerprint and self.review.fingerprint != self.fingerprint:
+            return "stale"
+        return self.review.status
+
+
+class Vocabulary(_Strict):
+    """Controlled vocabularies: name -> description."""
+
+    kinds: dict[str, str]
+    places: dict[str, str]
+    topics: dict[str, str]

@@ -1,0 +1,589 @@
+"""Searching claims: query parsing (filters, acronyms), ranking, highlights, facets.
+
+The library entry point is :func:`search` (ranked hits) or :func:`search_ids` (claim
+ids in rank order, for ``kb export QUERY``); :func:`run_search` also returns the
+total, facet counts and a "did you mean". Whoosh itself lives behind
+:mod:`kb.search.index` (schema, index upkeep); this module builds and runs queries.
+
+Query semantics:
+- free words are searched (stemmed) in statement, quote, section and the cited
+  works' authors and titles (BM25F, field boosts ``kb.search.index.FIELD_BOOSTS``); a claim
+  matching more of the words ranks higher; not all are required;
+- field filters (``kind: place: topic: source: year: period: status: value: id:
+  document:``) are *required*, as are ``NOT`` clauses: ``missing place:england``
+  means claims about England, ranked by "missing";
+- multi-word values are written with hyphens or quotes: ``place:northern-ireland``
+  or ``place:"Northern Ireland"``;
+- acronyms from ``kb/data/acronyms.yaml`` match their expansions both ways.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.errors import BadInput
+from kb.model.statuses import check_status
+from kb.search.index import (
+    FACET_FIELDS,
+    FIELD_BOOSTS,
+    FILTER_FIELDS,
+    TEXT_FIELDS,
+    Notice,
+    Progress,
+    acronyms,
+    index_vocabulary,
+    index_words,
+    open_index,
+    slug,
+)
+
+FIELD_ALIASES = {"place": ["places"], "topic": ["topics"], "source": ["author", "cites"],
+                 "status": ["review"], "kind": ["kinds"], "year": ["years"], "value": ["values"]}
+QUERY_FIELDS = sorted(set(TEXT_FIELDS) | FILTER_FIELDS - {"citekey"})
+
+
+@dataclass
+class Hit:
+    """One matching claim, with what a result list needs (read from the index, not the YAML)."""
+
+    id: str
+    score: float
+    statement: str
+    kind: str
+    cites: list[dict[str, Any]]
+    """``{key, label, footnote, locator}`` per cited work."""
+    quote: str
+    places: list[str]
+    topics: list[str]
+    period: str
+    status: str
+    fingerprint: str
+    section: str
+    document: str
+    document_label: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    """Character spans of ``statement`` that matched the query."""
+
+    @property
+    def credit(self) -> str:
+        """Who to credit: ``Jago et al. (2011), cited in Barnardo's (2012)``, or the document alone."""
+        cited = list(dict.fromkeys(c["label"] for c in self.cites))
+        if not cited:
+            return self.document_label
+        return f"{'; '.join(cited)}, cited in {self.document_label}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "score": round(self.score, 4), "statement": self.statement, "kind": self.kind,
+            "cites": self.cites, "quote": self.quote, "places": self.places, "topics": self.topics,
+            "period": self.period, "status": self.status, "fingerprint": self.fingerprint,
+            "section": self.section, "document": self.document,
+            "highlights": [list(span) for span in self.highlights],
+        }
+
+
+@dataclass
+class SearchOutcome:
+    hits: list[Hit]
+    total: int
+    """Claims matching (all of them, not just the ones returned); an estimate unless ``exact``."""
+    exact: bool = True
+    """Whether ``total`` was counted (counting every match of a broad query costs time)."""
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    """A corrected query when nothing matched and the index knows a close spelling."""
+
+
+# --- parsing ------------------------------------------------------------------------
+
+
+def _at(new: Any, old: Any) -> Any:
+    """A node made by a plugin takes the place in the query string of the node it stands for."""
+    return new.set_range(old.startchar, old.endchar)
+
+
+MAX_EXPANSIONS = 64
+
+
+def close_words(text: str, words: list[str], maxdist: int = 1, prefix: int = 0) -> list[str]:
+    """Words of the sorted list ``words`` within ``maxdist`` edits of ``text``, closest first."""
+    from bisect import bisect_left
+
+    from whoosh.automata.fsa import find_all_matches
+    from whoosh.automata.lev import levenshtein_automaton
+
+    def at_or_after(key: str) -> str | None:
+        i = bisect_left(words, key)
+        return words[i] if i < len(words) else None
+
+    found: dict[str, None] = {}
+    for distance in range(0, maxdist + 1):
+        if distance == 0:
+            if at_or_after(text) == text:
+                found[text] = None
+            continue
+        dfa = levenshtein_automaton(text, distance, prefix).to_dfa()
+        for word in find_all_matches(dfa, at_or_after):
+            found.setdefault(word, None)
+    return list(found)
+
+
+def expand_loose(node: Any, words: list[str]) -> list[str]:
+    """Words of the index (as written) that a fuzzy (``word~``) or wildcard (``exp*``) term matches."""
+    from whoosh.qparser import plugins
+
+    text = node.text.lower()
+    if isinstance(node, plugins.FuzzyTermPlugin.FuzzyTermNode):
+        return close_words(text, words, node.maxdist, node.prefixlength)[:MAX_EXPANSIONS]
+    import fnmatch
+
+    pattern = re.compile(fnmatch.translate(text if isinstance(node, plugins.WildcardPlugin.WildcardNode)
+                                           else text + "*"))
+    return [w for w in words if pattern.match(w)][:MAX_EXPANSIONS]
+
+
+def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any) -> Any:
+    """A Whoosh parser plugin for free words: an acronym also searches its expansions, an
+    expansion its acronym; fuzzy and wildcard terms become the words of the index they match
+    (as written, since stems make poor targets: 'exploitaton~' should find 'exploitation').
+
+    ``words`` is a callable returning the index's sorted word list (read only when needed).
+    """
+    from whoosh.qparser import plugins, syntax
+
+    def stems_of(text: str) -> tuple[str, ...]:
+        return tuple(t.text for t in analyzer(text))
+
+    loose = (plugins.FuzzyTermPlugin.FuzzyTermNode, plugins.WildcardPlugin.WildcardNode,
+                    plugins.PrefixPlugin.PrefixNode)
+    by_words: dict[tuple[str, ...], str] = {}
+    for acronym, expansions in table.items():
+        for expansion in expansions:
+            by_words.setdefault(stems_of(expansion), acronym)
+
+
+    def expand(parser: Any, group: Any) -> Any:
+        out: list[Any] = []
+        nodes = list(group)
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            if isinstance(node, syntax.GroupNode):
+                out.append(expand(parser, node))
+                i += 1
+                continue
+            unfielded = getattr(node, "fieldname", "x") is None
+            if unfielded and isinstance(node, loose):
+                matches = expand_loose(node, words())
+                out.append(syntax.OrGroup([_at(syntax.WordNode(w), node) for w in matches]) if matches else node)
+                i += 1
+                continue
+            if unfielded and isinstance(node, syntax.WordNode):
+                key = node.text.lower()
+                key = key if key in table else key[:-1] if key.endswith("s") and key[:-1] in table else ""
+                if key:
+                    phrases = [_at(plugins.PhrasePlugin.PhraseNode(e, 0), node) for e in table[key]]
+                    out.append(syntax.OrGroup([node] + phrases))
+                    i += 1
+                    continue
+                # the longest run of plain words that spells out an expansion
+                run, stems, j = [], [], i
+                best = None
+                while j < len(nodes) and isinstance(nodes[j], syntax.WordNode) and nodes[j].fieldname is None:
+                    run.append(nodes[j])
+                    stems += stems_of(nodes[j].text)
+                    if tuple(stems) in by_words:
+                        best = (j, by_words[tuple(stems)])
+                    j += 1
+                if best is not None:
+                    end, acronym = best
+                    word = _at(syntax.WordNode(acronym), node)
+                    out.append(syntax.OrGroup([parser.group(nodes[i:end + 1]), word]))
+                    i = end + 1
+                    continue
+            if unfielded and isinstance(node, plugins.PhrasePlugin.PhraseNode):
+                acronym = by_words.get(stems_of(node.text))
+                if acronym:
+                    out.append(syntax.OrGroup([node, _at(syntax.WordNode(acronym), node)]))
+                    i += 1
+                    continue
+            out.append(node)
+            i += 1
+        group[:] = out
+        return group
+
+    class AcronymPlugin(plugins.Plugin):
+        def filters(self, parser: Any) -> list[tuple[Any, int]]:
+            return [(expand, 105)]  # after field names (100), before multifield expansion (110)
+
+    return AcronymPlugin()
+
+
+def _required_filters_plugin(default_group: type) -> Any:
+    """Make field filters and NOT clauses required in an implicit (OR) group of words."""
+    from whoosh.qparser import plugins, syntax
+
+    def filter_only(node: Any) -> bool:
+        if isinstance(node, syntax.NotGroup):
+            return True
+        if isinstance(node, syntax.GroupNode):
+            return len(node) > 0 and all(filter_only(n) for n in node)
+        return getattr(node, "fieldname", None) in FILTER_FIELDS
+
+    def restructure(parser: Any, group: Any) -> Any:
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = restructure(parser, node)
+        if type(group) is default_group and len(group) > 1:
+            required = [n for n in group if filter_only(n)]
+            optional = [n for n in group if not filter_only(n)]
+            if required and optional:
+                return syntax.AndGroup(required + [default_group(optional)])
+            if required:
+                return syntax.AndGroup(required)
+        return group
+
+    class RequiredFiltersPlugin(plugins.Plugin):
+        def filters(self, parser: Any) -> list[tuple[Any, int]]:
+            return [(restructure, 700)]  # after operators (600) have built their groups
+
+    return RequiredFiltersPlugin()
+
+
+def _fix_coordination_scores() -> None:
+    """Work around a Whoosh bug that drops good hits from a limited search.
+
+    ``OrGroup.factory(0.9)`` wraps the query's matcher in a ``CoordMatcher`` whose score
+    depends on how many terms the tree has. When the optimised top-N search replaces an
+    exhausted branch, Whoosh rebuilds the ``CoordMatcher`` around the smaller tree, so the
+    scoring function changes mid-search and a better claim can be skipped (``--limit 2``
+    then disagreed with the first two of an unlimited search). Keeping the original term
+    count makes the scores, and so the ranking, independent of the limit.
+    """
+    from whoosh.matching import CoordMatcher
+
+    if getattr(CoordMatcher, "_kb_fixed", False):
+        return
+
+    def _replacement(self: Any, newchild: Any) -> Any:
+        matcher = CoordMatcher(newchild, scale=self._scale)
+        matcher._termcount = self._termcount
+        return matcher
+
+    CoordMatcher._replacement = _replacement
+    CoordMatcher._kb_fixed = True
+
+
+def make_parser(schema: Any, words: Any = list) -> Any:
+    """The query parser; ``words`` returns the index's word list (for fuzzy and wildcard terms)."""
+    from whoosh import qparser
+
+    _fix_coordination_scores()
+
+    group = qparser.OrGroup.factory(0.9)
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer, words))
+    parser.add_plugin(_required_filters_plugin(group))
+    return parser
+
+
+_FIELD_PREFIX = re.compile(r'(?:^|[\s(])(?:[-+]?)([A-Za-z_]\w*):(?=\S)')
+
+
+def _check_fields(text: str) -> None:
+    """Reject ``plase:england``: Whoosh would silently search it as words."""
+    known = set(QUERY_FIELDS) | {a for names in FIELD_ALIASES.values() for a in names}
+    outside_quotes = re.sub(r'"[^"]*"', " ", text)
+    for m in _FIELD_PREFIX.finditer(outside_quotes):
+        name = m.group(1)
+        if name.lower() not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name.lower(), sorted(known), n=1)
+            hint = f"did you mean '{close[0]}:'?" if close else f"fields: {', '.join(QUERY_FIELDS)}"
+            raise BadInput(f"unknown search field '{name}:' in query '{text}'", hint=hint)
+
+
+def _query_errors(q: Any) -> list[str]:
+    errors = []
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "error", None):
+            errors.append(str(node.error))
+        stack.extend(node.children())
+    return errors
+
+
+def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any = list) -> Any:
+    """Parse a query string; :class:`BadInput` (exit 2) when it cannot be understood."""
+    from whoosh import query
+
+    if status is not None:
+        check_status(status)
+    if not text.strip():
+        raise BadInput("empty search query", hint="give some words, e.g. kb search \"going missing\"")
+    _check_fields(text)
+    try:
+        q = make_parser(schema, words).parse(text)
+    except Exception as exc:  # the parser's own failures (rare) are bad input, not bugs of ours
+        raise BadInput(f"cannot parse the query '{text}': {exc}",
+                       hint="check quotes, brackets and field:value pairs") from None
+    errors = _query_errors(q)
+    if errors:
+        raise BadInput(f"cannot parse the query '{text}': {errors[0]}",
+                       hint="numbers go in value:/year: (e.g. value:>=1000, year:[2009 TO 2011])")
+    if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+        raise BadInput(f"the query '{text}' has no searchable words", hint="common words such as 'the' are ignored")
+    if status is not None:
+        q = query.And([q, query.Term("status", status)])
+    return q
+
+
+# --- ranking hints from the controlled vocabularies -----------------------------------
+
+QUESTION_WORDS = frozenset("how many much what which who whom whose when where why does did do is are was were "
+                           "there any about tell me show find definition definitions define defined meaning "
+                           "statistics figures".split())
+"""Words of a question that carry no topic: dropped from free text (not from phrases). Some
+('definition', 'figures') say what kind of claim is wanted: :data:`KIND_CUES` ranks by them."""
+KIND_CUES = {
+    "statistic": ["how many", "how much", "number of", "numbers", "statistics", "figures", "per cent",
+                  "percentage", "proportion", "rate", "count"],
+    "definition": ["definition", "define", "defined", "meaning", "what is", "what does"],
+    "trend": ["trend", "rise", "risen", "increase", "fall", "decline", "change over", "growing"],
+    "event": ["when did", "when was", "launched", "published", "announced", "appointed"],
+    "policy": ["law", "legislation", "guidance", "policy", "act", "duty", "statutory"],
+    "recommendation": ["should", "recommend", "recommendation", "recommendations", "call for", "calls for"],
+    "indicator": ["signs", "sign", "warning", "indicator", "indicators", "risk factors"],
+    "finding": ["research", "study", "found", "survey", "evidence"],
+}
+"""Phrasings that suggest what kind of claim a researcher wants ("how many" -> statistic)."""
+VOCABULARY_BONUS = {"kind": 8.0, "place": 8.0, "topic": 8.0}
+
+
+def _free_text(text: str) -> str:
+    """The query without its quoted phrases and field:value terms."""
+    return re.sub(r'"[^"]*"|\S+:\S+', " ", text)
+
+
+def vocabulary_hints(text: str, reader: Any, analyzer: Any,
+                     descriptions: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str]]:
+    """(field, value) pairs whose controlled-vocabulary value the question names.
+
+    'boys and young men in Scotland' names topic boys-and-young-men and place scotland;
+    'children in care' is the description of topic looked-after-children; 'how many ...'
+    asks for a statistic. They raise the rank of such claims, never restrict the hits
+    (see :func:`with_hints`).
+    """
+    words = re.findall(r"[\w’']+", _free_text(text).lower())
+    if not words:
+        return []
+    stem = {}
+
+    def stems(phrase: str) -> str:
+        if phrase not in stem:
+            stem[phrase] = "-".join(t.text for t in analyzer(phrase.replace("-", " "), removestops=False))
+        return stem[phrase]
+
+    grams = {stems(" ".join(words[i:i + n])) for n in range(1, 5) for i in range(len(words) - n + 1)}
+    hints = []
+    for fieldname in ("place", "topic"):
+        for term in reader.lexicon(fieldname):
+            value = term.decode("utf-8")
+            if stems(value) in grams:
+                hints.append((fieldname, value))
+    said = "-" + "-".join(stems(w) for w in words) + "-"
+    for fieldname, table in (descriptions or {}).items():
+        for value, description in table.items():
+            if fieldname in ("place", "topic") and f"-{stems(description)}-" in said \
+                    and (fieldname, value) not in hints:
+                hints.append((fieldname, value))
+    joined = " " + " ".join(words) + " "
+    for kind, cues in KIND_CUES.items():
+        if any(f" {cue} " in joined for cue in cues):
+            hints.append(("kind", kind))
+    return hints
+
+
+def with_hints(q: Any, hints: list[tuple[str, str]]) -> Any:
+    """``q`` ranked with a bonus for claims that have the hinted field values (same hits)."""
+    from whoosh import query
+
+    if not hints:
+        return q
+    bonus = [query.ConstantScoreQuery(query.Term(f, v), VOCABULARY_BONUS[f]) for f, v in hints]
+    return query.AndMaybe(q, query.Or(bonus))
+
+
+def _drop_question_words(text: str) -> str:
+    """Remove words such as 'how many' from free text, unless nothing else would remain."""
+    kept = []
+    dropped = False
+    for token in re.findall(r'"[^"]*"|\S+', text):
+        if token.lower().strip("?,.") in QUESTION_WORDS:
+            dropped = True
+            continue
+        kept.append(token)
+    if not dropped or not any(t.upper() not in ("AND", "OR", "NOT") for t in kept):
+        return text
+    return " ".join(kept)
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+def _highlight_spans(text: str, analyzer: Any, stems: set[str]) -> list[tuple[int, int]]:
+    if not stems:
+        return []
+    return [(t.startchar, t.endchar) for t in analyzer(text, chars=True) if t.text in stems]
+
+
+def _matched_terms(q: Any, reader: Any) -> set[str]:
+    """The query's terms (stems) in the text fields that the index holds."""
+    stems = set()
+    for fieldname, text in q.existing_terms(reader, phrases=True, expand=True):
+        if fieldname in TEXT_FIELDS:
+            stems.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return stems
+
+
+def _facet_counts(searcher: Any, docs: set[int], fieldname: str) -> dict[str, int]:
+    reader = searcher.reader()
+    name = "citekey" if fieldname == "source" else fieldname
+    counts: dict[str, int] = {}
+    if not docs:
+        return counts
+    if name == "year":
+        fieldobj = searcher.schema["year"]
+        for term in fieldobj.sortable_terms(reader, "year"):
+            hits = len(docs.intersection(reader.postings("year", term).all_ids()))
+            if hits:
+                counts[str(fieldobj.from_bytes(term))] = hits
+    else:
+        for term in reader.lexicon(name):
+            hits = len(docs.intersection(reader.postings(name, term).all_ids()))
+            if hits:
+                counts[term.decode("utf-8")] = hits
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+_FREE_WORD = re.compile(r'"[^"]*"|\S+:\S+|[\w’\']+')
+
+
+def suggest(text: str, words: list[str]) -> str | None:
+    """The query with each free word the index lacks replaced by the closest one it holds."""
+    known = set(words)
+    skip = {"and", "or", "not", "to"} | set(acronyms())
+    changed = False
+
+    def fix(m: re.Match) -> str:
+        nonlocal changed
+        word = m.group(0)
+        low = word.lower()
+        if word.startswith('"') or ":" in word or low in known or low in skip or low.isdigit() or len(low) < 3:
+            return word
+        found = [w for w in close_words(low, words, 2) if w != low]
+        if not found:
+            return word
+        changed = True
+        return found[0]
+
+    corrected = _FREE_WORD.sub(fix, text)
+    return corrected if changed else None
+
+
+def _hit(stored: dict[str, Any], score: float, spans: list[tuple[int, int]]) -> Hit:
+    data = stored["data"]
+    return Hit(id=stored["id"], score=float(score), statement=stored["statement"], kind=data["kind"],
+               cites=data["cites"], quote=data["quote"], places=data["places"], topics=data["topics"],
+               period=data["period"], status=data["status"], fingerprint=data["fingerprint"],
+               section=data["section"], document=data["document"], document_label=data["document_label"],
+               highlights=spans)
+
+
+EXACT_COUNT_DOCS = 5_000
+"""Up to this many claims, a limited search also counts every match (a cheap unscored pass)."""
+
+
+def _count(searcher: Any, q: Any, results: Any, limit: int | None) -> tuple[int, bool]:
+    """How many claims match, and whether that number is exact.
+
+    Whoosh's own ``has_exact_length`` cannot be trusted after a limited search: it asks
+    the last segment's matcher whether blocks were skipped, while earlier segments (or
+    that matcher before it was replaced) may have skipped matching claims uncounted.
+    """
+    scored = results.scored_length()
+    if limit is None or scored < limit:
+        return scored, True  # the heap never filled, so nothing was skipped
+    if searcher.doc_count() <= EXACT_COUNT_DOCS:
+        return sum(1 for _ in searcher.docs_for_query(q)), True
+    return max(scored, results.estimated_length()), False
+
+
+def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
+               facets: tuple[str, ...] = (), index_dir: Path | None = None, notice: Notice | None = None,
+               progress: Progress | None = None) -> SearchOutcome:
+    """Search the base at ``root`` (its index refreshed first); hits best first."""
+    for name in facets:
+        if name not in FACET_FIELDS:
+            raise BadInput(f"cannot count hits by '{name}'", hint=f"facets: {', '.join(FACET_FIELDS)}")
+    if limit is not None and limit < 1:
+        raise BadInput(f"--limit must be at least 1 (got {limit})", hint="e.g. --limit 20")
+    if index_dir is None:
+        from kb.store.locate import index_dir_for
+
+        index_dir = index_dir_for(root)
+    ix = open_index(root, index_dir, notice=notice, progress=progress)
+    word_list: list[str] = []
+
+    def words() -> list[str]:
+        if not word_list:
+            word_list.extend(index_words(ix))
+        return word_list
+
+    try:
+        q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words)
+        with ix.searcher() as searcher:
+            q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
+                                               index_vocabulary(ix)))
+            results = searcher.search(q, limit=None if facets else limit)
+            total, exact = _count(searcher, q, results, None if facets else limit)
+            analyzer = ix.schema["statement"].analyzer
+            terms = _matched_terms(q, searcher.reader())
+            shown = results[:limit] if limit is not None else results
+            hits = [_hit(r.fields(), r.score, _highlight_spans(r["statement"], analyzer, terms)) for r in shown]
+            counts = {}
+            if facets:
+                docs = set(results.docs())
+                counts = {name: _facet_counts(searcher, docs, name) for name in facets}
+            suggestion = suggest(query_text, words()) if not total else None
+    finally:
+        ix.close()
+    return SearchOutcome(hits=hits, total=total, exact=exact, facets=counts, suggestion=suggestion)
+
+
+def search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
+           index_dir: Path | None = None) -> list[Hit]:
+    """Ranked hits for ``query_text`` in the base at ``root``; ``limit=None`` for all of them.
+
+    ``status`` keeps only claims with that review status. Raises ``BadInput`` for a
+    query that cannot be parsed; returns ``[]`` when nothing matches.
+    """
+    return run_search(root, query_text, limit=limit, status=status, index_dir=index_dir).hits
+
+
+def search_ids(root: Path, query_text: str, *, limit: int | None = None, status: str | None = None,
+               index_dir: Path | None = None) -> list[str]:
+    """Claim ids matching ``query_text``, best first (all of them unless ``limit``)."""
+    return [hit.id for hit in search(root, query_text, limit=limit, status=status, index_dir=index_dir)]
+
+
+__all__ = ["Hit", "SearchOutcome", "make_parser", "parse_query", "run_search", "search",
+           "search_ids", "slug"]
