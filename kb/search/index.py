@@ -28,7 +28,6 @@ search, with a notice; ``kb index`` then fails with a clear error.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
@@ -43,6 +42,7 @@ from typing import Any
 
 from kb.errors import InvalidKnowledgeBase, KbError, WriteError
 from kb.store.fileio import atomic_write_text
+from kb.store.lock import LockBusy, NotWritable, file_lock, writable_error
 
 log = logging.getLogger(__name__)
 
@@ -363,40 +363,20 @@ def _is_fresh(gen: Generation, snap: Snapshot) -> bool:
 
 
 def _writable_error(exc: OSError) -> bool:
-    return exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    return writable_error(exc)
 
 
 @contextmanager
 def _locked(index_dir: Path, timeout: float = LOCK_TIMEOUT):
     """Hold the index's writer lock; wait up to ``timeout`` seconds for another writer."""
     try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(index_dir / ".lock", "a+")
-    except OSError as exc:
-        if _writable_error(exc):
-            raise _ReadOnly(str(exc)) from exc
-        raise WriteError(f"cannot use the index directory {index_dir}: {exc.strerror or exc}",
-                         hint="check the path") from exc
-    try:
-        try:
-            import fcntl
-        except ImportError:  # Windows: no advisory lock; one writer is assumed
-            fcntl = None
-        if fcntl is not None:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise IndexBusy(
-                            f"the search index {index_dir} is being updated by another kb process",
-                            hint=f"waited {timeout:g} s; try again when it finishes") from None
-                    time.sleep(0.05)
-        yield
-    finally:
-        handle.close()  # releases the lock
+        with file_lock(index_dir / ".lock", timeout=timeout,
+                       busy=f"the search index {index_dir} is being updated by another kb process"):
+            yield
+    except NotWritable as exc:
+        raise _ReadOnly(str(exc)) from exc
+    except LockBusy as exc:
+        raise IndexBusy(exc.message, hint=exc.hint) from None
 
 
 # --- building and refreshing -----------------------------------------------------------
