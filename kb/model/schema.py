@@ -158,6 +158,21 @@ class Review(_Strict):
 Quote = Annotated[str, Field(min_length=1)] | Annotated[list[NonEmpty], Field(min_length=1)]
 
 
+LinkRel = Literal["repeats", "supports", "contradicts", "updates", "qualifies"]
+
+
+class Link(_Strict):
+    """A typed link from a claim to another claim of the base (incoming links are computed, never stored)."""
+
+    rel: LinkRel
+    """repeats (the same fact stated again), supports, contradicts, updates (a newer figure for the same
+    measure) or qualifies (narrows it or adds a condition)."""
+    id: ClaimId
+    """The other claim's id, e.g. ``ctf-0302``."""
+    note: str = ""
+    """Why, in a reviewer's words."""
+
+
 class Claim(_Strict):
     """One atomic fact found in a document, with its quote and cited works."""
 
@@ -183,6 +198,8 @@ class Claim(_Strict):
     """Topics (controlled vocabulary)."""
     review: Review | None = None
     """The latest review, if any."""
+    links: list[Link] = []
+    """Typed links to other claims; checked by ``kb verify``, not part of the fingerprint."""
     document: SourceKey
     """Key of the document the claim comes from (set from its file)."""
 
@@ -224,8 +241,8 @@ class Claim(_Strict):
         return list(dict.fromkeys(c.key for c in self.cites))
 
     def canonical(self) -> dict[str, object]:
-        """The content a review vouches for: everything but the review."""
-        return self.model_dump(mode="json", exclude={"review"})
+        """The content a review vouches for: everything but the review and the links to other claims."""
+        return self.model_dump(mode="json", exclude={"review", "links"})
 
     @property
     def fingerprint(self) -> str:
