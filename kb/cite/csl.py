@@ -7,6 +7,7 @@ outside its list, so everything here is a standard variable.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kb.model.schema import Organisation, Source
@@ -36,6 +37,21 @@ def csl_name(author: Any) -> dict[str, str]:
     if author.given:
         name["given"] = author.given
     return name
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def is_safe_url(url: str) -> bool:
+    """True for an http(s) or relative address: what may become a link. ``javascript:``,
+    ``data:`` and the like (and any control character) never do."""
+    value = str(url).strip()
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        return False
+    found = _SCHEME.match(value)
+    if found:
+        return found.group(1).lower() in ("http", "https")
+    return ":" not in value.split("/", 1)[0]
 
 
 def _bare_address(text: str) -> str:
@@ -82,7 +98,7 @@ def csl_item(source: Source, *, protect_case: bool = False) -> dict[str, Any]:
         "publisher": source.publisher,
         "publisher-place": source.place,
         "number": source.number,
-        "URL": source.url,
+        "URL": source.url if is_safe_url(source.url) else "",  # pandoc and citeproc make it a link
         "note": "" if same_address(source.note, source.url) else source.note,
     }
     item.update({name: value for name, value in optional.items() if value})

@@ -11,25 +11,16 @@ from __future__ import annotations
 
 from html import escape
 
-import re
-
 from kb.cite.citations import attach, render
+from kb.cite.csl import is_safe_url
 from kb.cite.secondary import credit_for
 from kb.publish.exporters import ExportJob, ExportResult, claim_text, quote_pages
-
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-
 
 def safe_href(url: str) -> str | None:
     """``url`` escaped for an href when it is http(s) or relative; None for any other scheme
     (``javascript:``, ``data:``, ``vbscript:``...), control characters included."""
     value = "".join(ch for ch in str(url).strip() if ch >= " " and ch != "\x7f")
-    found = _SCHEME.match(value)
-    if found and found.group(1).lower() not in ("http", "https"):
-        return None
-    if not found and ":" in value.split("/", 1)[0]:
-        return None
-    return escape(value, quote=True)
+    return escape(value, quote=True) if is_safe_url(value) else None
 
 CSS = """\
 body { font-family: Georgia, 'Times New Roman', serif; line-height: 1.5; margin: 0; color: #222; }
