@@ -253,3 +253,14 @@ def test_output_dash_is_stdout(run, small_kb: Path) -> None:
     r = run("--kb", small_kb, "export", "-f", "csv", "-o", "-")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("id,statement,")
+
+
+@needs_pandoc
+def test_docx_quotes_are_block_quotes(run, small_kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quotes.docx"
+    r = run("--kb", small_kb, "export", "-f", "docx", "--quotes", "--id", "tst-0002", "-o", out)
+    assert r.exit_code == 0, r.stderr
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("word/document.xml").decode("utf-8")
+    assert '<w:pStyle w:val="BlockText" />' in xml  # pandoc's style for a block quote
+    assert "Research by the University of Bedfordshire" in re.sub(r"<[^>]+>", "", xml)
