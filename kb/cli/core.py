@@ -42,6 +42,17 @@ def stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
             _counts_block(out, title, Counter(figures[name]))
 
 
+def _reference_line(row: dict) -> str:
+    """'Jago et al. (2011) Title'; a work without author (an Act) is named once, with its year
+    only when the title does not already carry it: 'Sexual Offences Act 2003'."""
+    title, year = row["title"], row.get("year")
+    if row["author"]:
+        return f"{row['label']} {title}"
+    if year and str(year) in title:
+        return title
+    return f"{title} ({year if year else 'n.d.'})"
+
+
 @app.command()
 @handles_errors
 def sources(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
@@ -68,7 +79,7 @@ def sources(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", he
             use = f"document of {row['claims_from']} claim(s)" + (f"; {use}" if row["cited_by"] else "")
         out.print(row["key"], style="bold", end="")
         out.print(f"  [{row['type']}{': ' + row['genre'] if row['genre'] else ''}]  {use}")
-        out.print(f"  {row['label']} {row['title']}")
+        out.print(f"  {_reference_line(row)}", markup=False, highlight=False)
 
 
 @app.command()

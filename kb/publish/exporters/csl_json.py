@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from kb.cite.citations import works_cited
 from kb.cite.csl import csl_items
-from kb.publish.exporters import ExportJob, ExportResult
+from kb.publish.exporters import ExportJob, ExportResult, json_text
 
 
 def export(job: ExportJob) -> ExportResult:
-    items = csl_items(works_cited(job.kb, job.claims))
-    return ExportResult(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+    items = csl_items(works_cited(job.kb, job.claims, job.credit or "both"))
+    return ExportResult(json_text(items, "the bibliography", indent=2) + "\n", works=len(items))

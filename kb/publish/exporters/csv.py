@@ -1,15 +1,32 @@
-"""``csv``: one row per claim; lists (cited keys, places, topics) joined by '; '."""
+"""``csv``: one row per claim; lists (cited keys, places, topics) joined by '; '.
+
+Cells are safe to open in a spreadsheet (OWASP "CSV injection"): a cell starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be read as a
+formula, so it is prefixed with ``'``; a cell that is a plain number ("-5", "2.5")
+stays a number.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from kb.publish.exporters import ExportJob, ExportResult
 
 COLUMNS = ["id", "statement", "kind", "cites", "document", "section", "quote", "period", "places",
            "topics", "status", "fingerprint"]
 JOIN = "; "
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def cell(value: object) -> str:
+    """A value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = str(value)
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def export(job: ExportJob) -> ExportResult:
@@ -17,7 +34,7 @@ def export(job: ExportJob) -> ExportResult:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for claim in job.claims:
-        writer.writerow({
+        row = {
             "id": claim.id,
             "statement": claim.statement,
             "kind": claim.kind,
@@ -30,5 +47,6 @@ def export(job: ExportJob) -> ExportResult:
             "topics": JOIN.join(claim.topics),
             "status": claim.status,
             "fingerprint": claim.fingerprint,
-        })
+        }
+        writer.writerow({name: cell(value) for name, value in row.items()})
     return ExportResult(buffer.getvalue())

@@ -1,7 +1,10 @@
 """``html``: a standalone page with the claims, their citations and the reference list.
 
-Every piece of text is escaped (citeproc-py's HTML formatter escapes what it
-formats; the rest goes through ``html.escape``).
+Every piece of text from the base is escaped: what citeproc-py formats is escaped
+before it gets there (kb/cite/citations.py), the rest goes through ``html.escape``
+(attributes with quotes escaped too). An address becomes a link only when it is
+http(s) or relative (``safe_href``): never ``javascript:`` or ``data:``. With
+``--quotes`` each claim is a ``<blockquote>`` of its verbatim quote with its citation.
 """
 
 from __future__ import annotations
@@ -9,7 +12,15 @@ from __future__ import annotations
 from html import escape
 
 from kb.cite.citations import attach, render
-from kb.publish.exporters import ExportJob, ExportResult
+from kb.cite.csl import is_safe_url
+from kb.cite.secondary import credit_for
+from kb.publish.exporters import ExportJob, ExportResult, claim_text, quote_pages
+
+def safe_href(url: str) -> str | None:
+    """``url`` escaped for an href when it is http(s) or relative; None for any other scheme
+    (``javascript:``, ``data:``, ``vbscript:``...), control characters included."""
+    value = "".join(ch for ch in str(url).strip() if ch >= " " and ch != "\x7f")
+    return escape(value, quote=True) if is_safe_url(value) else None
 
 CSS = """\
 body { font-family: Georgia, 'Times New Roman', serif; line-height: 1.5; margin: 0; color: #222; }
@@ -23,20 +34,29 @@ ol.claims > li { margin-bottom: 1rem; }
 
 
 def export(job: ExportJob) -> ExportResult:
-    rendered = render(job.kb, job.claims, job.style, "html")
+    pages = quote_pages(job.kb, job.claims) if job.quotes else {}
+    rendered = render(job.kb, job.claims, job.style, "html", credit=credit_for(job.style, job.credit),
+                      document_locators=pages)
+    title = escape(job.title or "Claims and references")
     items: list[str] = []
     notes: list[str] = []
     for number, cited in enumerate(rendered.claims, 1):
         claim = cited.claim
-        statement = escape(claim.statement, quote=False)
+        statement = escape(claim_text(job, claim), quote=False)
         if rendered.is_note:
             body = f'{statement}<sup><a href="#note-{number}" id="ref-{number}">{number}</a></sup>'
             notes.append(f'<li id="note-{number}">{cited.citation} <a href="#ref-{number}">↩</a></li>')
+        elif job.quotes:
+            body = f"{statement} {cited.citation}"
         else:
             body = attach(statement, cited.citation)
-        meta = (f"{escape(claim.id)} · {escape(claim.kind)} · {escape(claim.section)} · "
-                f"quote: “{escape(claim.quote_text)}”")
-        items.append(f'<li id="{escape(claim.id)}">\n<p>{body}</p>\n<p class="claim-meta">{meta}</p>\n</li>')
+        document = job.kb.sources.get(claim.document)
+        href = safe_href(document.url) if document and document.url else None
+        source = (f'<a href="{href}">{escape(claim.document)}</a>' if href else escape(claim.document))
+        meta = (f"{escape(claim.id)} · {escape(claim.kind)} · {source} · {escape(claim.section)}"
+                + ("" if job.quotes else f" · quote: “{escape(claim.quote_text)}”"))
+        paragraph = f"<blockquote><p>{body}</p></blockquote>" if job.quotes else f"<p>{body}</p>"
+        items.append(f'<li id="{escape(claim.id)}">\n{paragraph}\n<p class="claim-meta">{meta}</p>\n</li>')
     count = len(rendered.claims)
     out = [
         "<!DOCTYPE html>",
@@ -44,12 +64,12 @@ def export(job: ExportJob) -> ExportResult:
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Claims and references</title>",
+        f"<title>{title}</title>",
         f"<style>\n{CSS}\n</style>",
         "</head>",
         "<body>",
         "<main>",
-        "<h1>Claims and references</h1>",
+        f"<h1>{title}</h1>",
         f'<p class="meta">{count} claim{"s" if count != 1 else ""}; references in '
         f"{escape(rendered.style.title)}.</p>",
         '<ol class="claims">',
@@ -62,4 +82,4 @@ def export(job: ExportJob) -> ExportResult:
         out += ['<section class="references">', "<h2>References</h2>",
                 *(f"<p>{entry}</p>" for entry in rendered.references), "</section>"]
     out += ["</main>", "</body>", "</html>"]
-    return ExportResult("\n".join(out) + "\n")
+    return ExportResult("\n".join(out) + "\n", works=len(rendered.references))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from kb.provenance.records import claim_record
-from kb.publish.exporters import ExportJob, ExportResult
+from kb.publish.exporters import ExportJob, ExportResult, json_text
 
 
 def export(job: ExportJob) -> ExportResult:
-    records = [claim_record(job.kb, claim) for claim in job.claims]
-    return ExportResult(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    records = [json_text(claim_record(job.kb, claim), f"claim {claim.id}", indent=2) for claim in job.claims]
+    body = ",\n".join("  " + r.replace("\n", "\n  ") for r in records)
+    return ExportResult(f"[\n{body}\n]\n" if records else "[]\n")

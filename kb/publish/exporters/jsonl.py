@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from kb.provenance.records import claim_record
-from kb.publish.exporters import ExportJob, ExportResult
+from kb.publish.exporters import ExportJob, ExportResult, json_text
 
 
 def export(job: ExportJob) -> ExportResult:
-    lines = [json.dumps(claim_record(job.kb, claim), ensure_ascii=False) for claim in job.claims]
+    lines = [json_text(claim_record(job.kb, claim), f"claim {claim.id}") for claim in job.claims]
     return ExportResult("".join(line + "\n" for line in lines))

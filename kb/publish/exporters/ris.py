@@ -7,7 +7,10 @@ a comma, which reference managers read as one (corporate) name.
 
 from __future__ import annotations
 
+import re
+
 from kb.cite.citations import works_cited
+from kb.cite.csl import same_address
 from kb.model.schema import Organisation, Source
 from kb.publish.exporters import ExportJob, ExportResult
 
@@ -17,8 +20,13 @@ RIS_TYPES = {
 }
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
 def _line(tag: str, value: str) -> str:
-    return f"{tag}  - {' '.join(value.split())}"
+    """One tag line; a value's newlines (and other control characters) become spaces, so no
+    value can start a tag line of its own."""
+    return f"{tag}  - {' '.join(_CONTROL.sub(' ', str(value)).split())}"
 
 
 def record(source: Source) -> str:
@@ -31,8 +39,9 @@ def record(source: Source) -> str:
     lines.append(_line("TI", source.title))
     if source.year:
         lines.append(_line("PY", str(source.year)))
+    note = "" if same_address(source.note, source.url) else source.note
     for tag, value in (("M3", source.genre), ("PB", source.publisher), ("CY", source.place),
-                       ("M1", source.number), ("UR", source.url), ("N1", source.note)):
+                       ("M1", source.number), ("UR", source.url), ("N1", note)):
         if value:
             lines.append(_line(tag, value))
     if source.et_al:
@@ -42,4 +51,5 @@ def record(source: Source) -> str:
 
 
 def export(job: ExportJob) -> ExportResult:
-    return ExportResult("\n".join(record(s) for s in works_cited(job.kb, job.claims)))
+    sources = works_cited(job.kb, job.claims, job.credit or "both")
+    return ExportResult("\n".join(record(s) for s in sources), works=len(sources))
