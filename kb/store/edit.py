@@ -182,7 +182,12 @@ def _refuse_anchors(text: str, first: int, end: int, claim_id: str) -> None:
 
 
 def _top_value(root: Any, name: str) -> Any:
-    return next((v for k, v in getattr(root, "value", []) or [] if getattr(k, "value", None) == name), None)
+    """The value node under key ``name`` of a mapping node (None for anything else)."""
+    import yaml
+
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    return next((v for k, v in root.value if getattr(k, "value", None) == name), None)
 
 
 def _item_end(lines: list[str], mark: Any) -> int:
@@ -306,7 +311,7 @@ def edit_claim_text(text: str, claim_id: str, mutate: Mutate) -> str:
     return new
 
 
-def _dump_claim(claim: dict[str, Any], column: int, offset: int, newline: str) -> list[str]:
+def _dump_claim(claim: dict[str, Any], column: int, newline: str) -> list[str]:
     y = _yaml((2, 2, 0))
     y.default_flow_style = False
     body = _dump(y, [dict(claim)]).splitlines(keepends=True)
@@ -342,13 +347,14 @@ def append_claim_text(text: str, claim: dict[str, Any], *, document: str) -> str
             raise BadInput(f"claim {claim_id} is already in the file", hint="give the new claim a new id")
         last = items.value[-1]
         end = _trim(lines, last.start_mark.line, _item_end(lines, last.end_mark))
-        column = last.start_mark.column
+        first_line = lines[last.start_mark.line]
+        column = len(first_line) - len(first_line.lstrip(" "))  # where the item's "-" stands
         head = lines[:end]
         if head and not head[-1].endswith(("\n", "\r")):
             head[-1] += newline
-        new = "".join(head) + "".join(_dump_claim(claim, column, 0, newline)) + "".join(lines[end:])
+        new = "".join(head) + "".join(_dump_claim(claim, column, newline)) + "".join(lines[end:])
     else:
-        body = "".join(_dump_claim(claim, 0, 0, newline))
+        body = "".join(_dump_claim(claim, 0, newline))
         if root is None:
             prefix = text + (newline if text and not text.endswith(("\n", "\r")) else "")
             new = prefix + f"document: {_scalar(document)}{newline}claims:{newline}" + body
@@ -378,7 +384,7 @@ def append_claim_text(text: str, claim: dict[str, Any], *, document: str) -> str
 
 
 def _has_key(root: Any, name: str) -> bool:
-    return any(getattr(k, "value", None) == name for k, _ in getattr(root, "value", []) or [])
+    return any(getattr(k, "value", None) == name for k, _ in root.value)
 
 
 def _scalar(value: str) -> str:
