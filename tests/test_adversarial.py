@@ -368,7 +368,7 @@ def test_concurrent_index_builds_agree(small_kb: Path, tmp_path: Path) -> None:
 # --- SIGKILL in the middle of work --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.5, 0.7, 0.9])
+@pytest.mark.parametrize("delay", [0.4, 0.8])
 def test_sigkill_during_an_index_rebuild_leaves_a_usable_base(bundled_kb: Path, tmp_path: Path, delay: float) -> None:
     env = child_env(tmp_path)
     assert subprocess.run(kb_cmd("--kb", bundled_kb, "index"), env=env, capture_output=True).returncode == 0

@@ -165,20 +165,20 @@ def _refuse_duplicate_keys(root: Any) -> None:
                 seen[key.value] = key.start_mark.line + 1
 
 
-def _refuse_anchors(text: str, first: int, end: int, claim_id: str) -> None:
-    """Refuse anchors and aliases inside lines ``first``..``end`` (a claim's own lines)."""
+def _refuse_anchors(region: str, first: int, claim_id: str) -> None:
+    """Refuse anchors and aliases in a claim's own lines (``region``, starting at line ``first``)."""
     import yaml
 
     from kb.store.loader import _yaml_loader
 
-    for event in yaml.parse(text, Loader=_yaml_loader()):
-        line = event.start_mark.line
-        if not first <= line < end:
-            continue
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise BadInput(f"claim {claim_id} uses a YAML anchor or alias (line {line + 1}), which kb cannot "
-                           "edit without changing what other entries mean",
-                           hint="write the values out in full")
+    try:
+        for token in yaml.scan(region, Loader=_yaml_loader()):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                raise BadInput(f"claim {claim_id} uses a YAML anchor or alias (line "
+                               f"{first + token.start_mark.line + 1}), which kb cannot edit without changing "
+                               "what other entries mean", hint="write the values out in full")
+    except yaml.YAMLError:
+        pass  # the region alone need not scan (its first line is a list item); the round trip checks it
 
 
 def _top_value(root: Any, name: str) -> Any:
@@ -206,9 +206,12 @@ def _trim(lines: list[str], first: int, end: int) -> int:
 
 def claim_span(text: str, claim_id: str) -> tuple[int, int, int]:
     """(first line, line after the last, column of its keys) of the claim's item in the ``claims`` list."""
+    return _span(text, _compose(text), claim_id)
+
+
+def _span(text: str, root: Any, claim_id: str) -> tuple[int, int, int]:
     import yaml
 
-    root = _compose(text)
     _refuse_duplicate_keys(root)
     items = _top_value(root, "claims")
     if not isinstance(items, yaml.SequenceNode):
@@ -226,7 +229,7 @@ def claim_span(text: str, claim_id: str) -> tuple[int, int, int]:
         if _ODD_BREAKS.search("".join(lines[first:end])):
             raise BadInput(f"claim {claim_id} has a line break other than LF or CRLF",
                            hint="use LF (or CRLF) line endings")
-        _refuse_anchors(text, first, end, claim_id)
+        _refuse_anchors("".join(lines[first:end]), first, claim_id)
         return first, end, item.start_mark.column
     raise BadInput(f"claim {claim_id} is not in the file")
 
@@ -277,7 +280,8 @@ def edit_claim_text(text: str, claim_id: str, mutate: Mutate) -> str:
     from ruamel.yaml.error import YAMLError
 
     lines = split_lines(text)
-    first, end, column = claim_span(text, claim_id)
+    root = _compose(text)
+    first, end, column = _span(text, root, claim_id)
     region = lines[first:end]
     newline = _newline(region)
     last_has_break = region[-1].endswith(("\n", "\r"))
@@ -307,7 +311,7 @@ def edit_claim_text(text: str, claim_id: str, mutate: Mutate) -> str:
     if end == len(lines) and not last_has_break:
         edited[-1] = edited[-1].rstrip("\r\n")
     new = "".join(lines[:first]) + "".join(edited) + "".join(lines[end:])
-    _check(text, new, claim_id, plain(item))
+    _check(_ids_of(root), new, claim_id, plain(item))
     return new
 
 
@@ -379,7 +383,7 @@ def append_claim_text(text: str, claim: dict[str, Any], *, document: str) -> str
             new = "".join(lines[:row]) + f"claims:{line_break}" + body + "".join(lines[row + 1:])
             if doc is None:
                 new = f"document: {_scalar(document)}{newline}" + new
-    _check(text, new, claim_id, plain(claim), appended=True)
+    _check(_ids_of(root), new, claim_id, plain(claim), appended=True)
     return new
 
 
@@ -392,8 +396,23 @@ def _scalar(value: str) -> str:
     return _dump(y, value).splitlines()[0].removesuffix(" ...") if value else "''"
 
 
-def _check(old: str, new: str, claim_id: str, expected: dict[str, Any], *, appended: bool = False) -> None:
-    """The new text parses; the claim reads back as ``expected`` and is valid; the others are unchanged."""
+def _ids_of(root: Any) -> list[Any]:
+    """The ids of a claims file's claims, in order, from its node tree (``None`` for an empty file)."""
+    import yaml
+
+    items = _top_value(root, "claims")
+    if not isinstance(items, yaml.SequenceNode):
+        return []
+    return [getattr(_top_value(item, "id"), "value", None) for item in items.value]
+
+
+def _check(before: list[Any], new: str, claim_id: str, expected: dict[str, Any], *, appended: bool = False) -> None:
+    """The new text parses; the claim reads back as ``expected`` and is valid; the others stay where they were.
+
+    Every byte outside the claim's lines is the old file's, so the other claims read as
+    before as long as the file keeps its list of ids (an edit that swallowed or split an
+    item would change it).
+    """
     import yaml
 
     from kb.model.schema import Claim
@@ -406,16 +425,13 @@ def _check(old: str, new: str, claim_id: str, expected: dict[str, Any], *, appen
         return data.get("document"), list(data.get("claims") or [])
 
     try:
-        _, before = claims_of(old)
         document, after = claims_of(new)
     except yaml.YAMLError as exc:
         raise KbError(f"editing claim {claim_id} would make the file unreadable ({exc}); nothing was written",
                       hint="this is a bug in kb; please report it") from None
     ident = lambda c: c.get("id") if isinstance(c, dict) else None  # noqa: E731
     mine = [c for c in after if ident(c) == claim_id]
-    others_after = [c for c in after if ident(c) != claim_id]
-    others_before = [c for c in before if ident(c) != claim_id]
-    if len(mine) != 1 or others_after != others_before or (appended and len(after) != len(before) + 1):
+    if len(mine) != 1 or [ident(c) for c in after] != (before + [claim_id] if appended else before):
         raise KbError(f"editing claim {claim_id} would change other claims of the file; nothing was written",
                       hint="this is a bug in kb; please report it")
     if plain(mine[0]) != expected:
