@@ -531,16 +531,21 @@ def _full_disk_outcome(r) -> None:
         assert r.exit_code == 0 and "tst-" in r.stdout and r.stderr.strip()
 
 
-def test_full_disk_during_an_index_build(small_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shutil.rmtree(small_kb / "index")
-    before = base_hashes(small_kb)
-    disk = FullDisk(monkeypatch, small_kb / "index")
-    r = invoke("--kb", small_kb, "search", "missing")
+def _search_on_a_full_disk(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kb search while the index's disk is full: a clean outcome, the base untouched, usable afterwards."""
+    before = base_hashes(root)
+    disk = FullDisk(monkeypatch, root / "index")
+    r = invoke("--kb", root, "search", "missing")
     monkeypatch.undo()
     assert disk.hits
     _full_disk_outcome(r)
-    assert base_hashes(small_kb) == before
-    _index_usable_afterwards(small_kb)
+    assert base_hashes(root) == before
+    _index_usable_afterwards(root)
+
+
+def test_full_disk_during_an_index_build(small_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.rmtree(small_kb / "index")
+    _search_on_a_full_disk(small_kb, monkeypatch)
 
 
 @pytest.mark.xfail(strict=True, reason="kb/search/index.py: update() lets an OSError (ENOSPC) from the Whoosh "
@@ -552,12 +557,5 @@ def test_full_disk_during_an_index_update(small_kb: Path, monkeypatch: pytest.Mo
     append_claim(small_kb, small_kb / CLAIMS, {"id": "tst-0008", "statement": "Going missing is a risk.",
                                                 "kind": "finding", "quote": "children who go missing",
                                                 "section": "Introduction"}, document="testorg2020study")
-    before = base_hashes(small_kb)
-    disk = FullDisk(monkeypatch, small_kb / "index")
-    r = invoke("--kb", small_kb, "search", "missing")
-    monkeypatch.undo()
-    assert disk.hits
-    _full_disk_outcome(r)
-    assert base_hashes(small_kb) == before
-    _index_usable_afterwards(small_kb)
+    _search_on_a_full_disk(small_kb, monkeypatch)
     assert "tst-0008" in invoke("--kb", small_kb, "search", "missing", "--json").stdout

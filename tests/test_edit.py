@@ -130,8 +130,9 @@ def test_edit_claim_refuses_a_file_that_is_not_regular(tmp_path: Path) -> None:
     root, path = make_base(tmp_path, "")
     path.unlink()
     os.mkfifo(path)
-    with pytest.raises(BadInput, match="not a regular file"):
+    with pytest.raises(WriteError, match="not a regular file") as caught:
         edit_claim(root, path, "x-0001", set_section("new"))
+    assert caught.value.exit_code == 2
     assert path.exists() and not path.is_file()
 
 
@@ -150,6 +151,17 @@ def test_edit_claim_read_only_file(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="read-only"):
         edit_claim(root, path, "x-0001", set_section("new"))
     assert path.read_text() == HEAD + ONE
+
+
+def test_edit_claim_dangling_symlink(tmp_path: Path) -> None:
+    root, path = make_base(tmp_path, "")
+    path.unlink()
+    path.symlink_to(tmp_path / "gone.yaml")
+    with pytest.raises(BadInput, match="does not exist \\(a dangling symbolic link\\)"):
+        edit_claim(root, path, "x-0001", set_section("new"))
+    with pytest.raises(BadInput, match="dangling"):
+        append_claim(root, path, NEW, document="d")
+    assert path.is_symlink() and not (tmp_path / "gone.yaml").exists()
 
 
 def test_a_failing_mutation_writes_nothing(tmp_path: Path) -> None:

@@ -47,7 +47,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,26 +89,20 @@ def refuse_bundled(root: Path) -> None:
 
 
 def _read(path: Path, *, missing_ok: bool = False) -> str | None:
+    """The file's text, after checking it is a writable regular file (through a symlink)."""
+    from kb.store.fileio import real_target, refuse_unwritable
+
+    refuse_unwritable(path, real_target(path))
     try:
-        st = os.stat(path)  # follows a symlink: its target must be a regular file
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        return raw.decode("utf-8")
     except FileNotFoundError:
         if missing_ok and not os.path.islink(path):
             return None
         raise BadInput(f"cannot edit {path}: it does not exist" +
                        (" (a dangling symbolic link)" if os.path.islink(path) else ""),
                        hint="check the path") from None
-    except OSError as exc:
-        raise BadInput(f"cannot edit {path}: {exc.strerror or exc}", hint="check the path") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise BadInput(f"cannot edit {path}: it is not a regular file", hint="a claims file must be a plain file")
-    # a file without write permission bits is read-only, even to root (who could write it)
-    if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
-        raise WriteError(f"cannot edit {path}: the file is read-only",
-                         hint="make the file writable (chmod u+w) or edit a writable copy")
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadInput(f"cannot edit {path}: it is not UTF-8 text ({exc.reason} at byte {exc.start})",
                        hint="save the file as UTF-8") from None
