@@ -244,6 +244,36 @@ def test_verify_fatal_lines_escape_control_characters(run, small_kb: Path) -> No
     assert_terminal_safe(r.stdout + r.stderr)
 
 
+def test_console_escapes_styled_text_and_keeps_its_styles(capsys: pytest.CaptureFixture[str]) -> None:
+    from rich.text import Text
+
+    from kb.cli.common import _safe_renderable, console
+
+    text = Text("hit: ")
+    text.append(f"going {HOSTILE} missing", style="bold yellow")
+    console().print(text)
+    out = capsys.readouterr().out
+    assert_terminal_safe(out)
+    # rich's Text itself drops BEL and CR; the rest is shown escaped
+    assert out == "hit: going \\x1b]0;owned\\x1b[2J\\x1b[31mred\\x9b1m\\u202eevil missing\n"
+    safe = _safe_renderable(text)
+    assert all(span.style == "bold yellow" for span in safe.spans)
+    assert safe.spans[0].start == 5 and safe.spans[-1].end == len(safe.plain)
+
+
+@pytest.mark.xfail(strict=True, reason="kb/cli/search.py writes plain (non-terminal) hits with sys.stdout.write, "
+                   "not through console()/terminal_safe (the search helper's file)")
+def test_search_output_escapes_control_characters(run, small_kb: Path) -> None:
+    path = small_kb / CLAIMS
+    path.write_text(path.read_text().replace(
+        "  statement: >-\n    Children who go missing are at greater risk of exploitation.\n",
+        '  statement: "Children who go missing \\e[2J are at greater risk of exploitation."\n', 1))
+    assert "\x1b" in load_kb(small_kb).claim("tst-0003").statement
+    r = run("--kb", small_kb, "search", "greater risk")
+    assert r.exit_code == 0 and "tst-0003" in r.stdout
+    assert_terminal_safe(r.stdout)
+
+
 # --- error messages say where the value came from -------------------------------------------
 
 

@@ -35,17 +35,36 @@ def terminal_safe(text: str) -> str:
     return _CONTROLS.sub(_escape, text)
 
 
+def _safe_renderable(obj: Any) -> Any:
+    """A str or rich ``Text`` with its control characters escaped (a Text keeps its styles)."""
+    if isinstance(obj, str):
+        return terminal_safe(obj)
+    from rich.text import Text
+
+    if not isinstance(obj, Text) or not _CONTROLS.search(obj.plain):
+        return obj
+    pieces, last = [], 0
+    for match in _CONTROLS.finditer(obj.plain):
+        pieces.append(obj[last:match.start()])
+        escaped = obj[match.start():match.end()]
+        escaped.plain = _escape(match)  # keeps the character's style on its escape's first character
+        pieces.append(escaped)
+        last = match.end()
+    pieces.append(obj[last:])
+    return Text("").join(pieces)
+
+
 def console(stderr: bool = False):  # -> rich.console.Console
     """A console: colour on a terminal only, ``NO_COLOR`` respected, no wrapping on a pipe.
 
-    Everything printed through it is passed through :func:`terminal_safe`; kb's own
-    styles (``style=...``) still apply.
+    Every str or rich ``Text`` printed through it is passed through :func:`terminal_safe`
+    (a Text keeps its styles); kb's own styles (``style=...``) still apply.
     """
     from rich.console import Console
 
     class SafeConsole(Console):
         def print(self, *objects: Any, **kwargs: Any) -> None:
-            super().print(*(terminal_safe(o) if isinstance(o, str) else o for o in objects), **kwargs)
+            super().print(*(_safe_renderable(o) for o in objects), **kwargs)
 
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
