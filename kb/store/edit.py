@@ -34,9 +34,11 @@ Both:
 - write atomically (:func:`kb.store.fileio.atomic_write_text`; a symlinked claims file
   is written through, the link stays), read the file back and restore the old bytes if
   it is not what was written;
-- refuse cleanly (:class:`kb.errors.BadInput`, exit 2, nothing written) a file that is
-  not a regular file, is not UTF-8, is not valid YAML, has duplicate mapping keys, or
-  a claim that uses YAML anchors/aliases or is written in flow style (``{...}``).
+- refuse cleanly (exit 2, nothing written): a file that is read-only or not a regular
+  file (:class:`kb.errors.WriteError`), a missing file or dangling symlink (for
+  ``edit_claim``), a file that is not UTF-8, not valid YAML or has duplicate mapping
+  keys, a claim that uses YAML anchors/aliases or is written in flow style (``{...}``),
+  an edit that would leave the claim invalid (:class:`kb.errors.BadInput`).
 
 ``edit_claim_text(text, claim_id, mutate)`` and ``append_claim_text(text, claim,
 document=...)`` are the pure text transformations underneath (no lock, no file).
