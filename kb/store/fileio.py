@@ -31,7 +31,16 @@ def real_target(path: Path) -> Path:
     return path
 
 
-def _refuse_read_only(path: Path, target: Path) -> None:
+def read_only(st: os.stat_result, path: Path) -> bool:
+    """Whether the file ``path`` (of stat ``st``) must not be written.
+
+    A file without write permission bits is read-only, even to root (who could write it).
+    """
+    return not st.st_mode & 0o222 or not os.access(path, os.W_OK)
+
+
+def refuse_unwritable(path: Path, target: Path) -> None:
+    """Raise WriteError when ``target`` (what a write to ``path`` changes) exists and is not a writable regular file."""
     try:
         st = target.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -40,8 +49,7 @@ def _refuse_read_only(path: Path, target: Path) -> None:
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}", hint="check the path") from exc
     if not stat.S_ISREG(st.st_mode):
         raise WriteError(f"cannot write {path}: it is not a regular file", hint="choose a file path")
-    # a file without write permission bits is read-only, even to root (who could write it)
-    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+    if read_only(st, target):
         raise WriteError(f"cannot write {path}: the file is read-only",
                          hint="make it writable (chmod u+w) or choose another path")
 
@@ -54,7 +62,7 @@ def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     target = real_target(path)
-    _refuse_read_only(path, target)
+    refuse_unwritable(path, target)
     directory = target.parent
     if not directory.is_dir():
         raise WriteError(f"cannot write {path}: the directory {directory} does not exist",

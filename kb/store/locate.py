@@ -50,7 +50,12 @@ def resolve_root(kb_dir: str | Path | None = None) -> Path:
         origin = "the bundled knowledge base"
     else:
         root = Path(chosen).expanduser()
-        origin = "--kb" if kb_dir not in (None, "") else "KB_DIR"
+        # typer feeds $KB_DIR into --kb: a value equal to the environment's came from there
+        from_env = kb_dir in (None, "") or str(kb_dir) == os.environ.get("KB_DIR")
+        origin = "KB_DIR" if from_env else "--kb"
+    if root.exists() and not root.is_dir():
+        raise KnowledgeBaseNotFound(f"{root} is a file, not a knowledge base directory (from {origin})",
+                                    hint="point it at the base's directory (the one holding claims/ and sources/)")
     if not root.is_dir():
         raise KnowledgeBaseNotFound(f"knowledge base directory {root} does not exist (from {origin})",
                                     hint="check the path, or create one with 'kb init DIR'")

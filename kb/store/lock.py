@@ -17,8 +17,17 @@ from pathlib import Path
 
 from kb.errors import WriteError
 
-EDIT_LOCK_TIMEOUT = float(os.environ.get("KB_EDIT_LOCK_TIMEOUT", "10"))
-"""Seconds an edit of a claims file waits for another edit of the same base."""
+EDIT_LOCK_TIMEOUT = 10.0
+"""Seconds an edit of a claims file waits for another edit of the same base (``$KB_EDIT_LOCK_TIMEOUT``)."""
+
+
+def edit_lock_timeout() -> float:
+    """``$KB_EDIT_LOCK_TIMEOUT`` (read at each edit) when it is a number >= 0, else :data:`EDIT_LOCK_TIMEOUT`."""
+    try:
+        value = float(os.environ.get("KB_EDIT_LOCK_TIMEOUT", ""))
+    except ValueError:
+        return EDIT_LOCK_TIMEOUT
+    return value if value >= 0 and value == value and value != float("inf") else EDIT_LOCK_TIMEOUT
 
 BASE_LOCK_NAME = ".kb.lock"
 """The base's write lock, at its root; every edit of a claims file holds it."""
@@ -76,7 +85,7 @@ def file_lock(lock_path: Path, *, timeout: float, busy: str, busy_hint: str = ""
 @contextmanager
 def base_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the write lock of the base at ``root`` (every edit of a claims file takes it)."""
-    wait = EDIT_LOCK_TIMEOUT if timeout is None else timeout
+    wait = edit_lock_timeout() if timeout is None else timeout
     try:
         with file_lock(root / BASE_LOCK_NAME, timeout=wait,
                        busy=f"another kb process is editing the knowledge base {root}",
