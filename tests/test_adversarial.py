@@ -129,11 +129,6 @@ def test_the_checkout_is_the_developers_base_and_stays_editable() -> None:
 # --- output that respects its target ----------------------------------------------------------
 
 
-_EXPORT_O = pytest.mark.xfail(strict=True, reason="kb export -o still writes with atomic_write_text, not "
-                              "kb.store.fileio.write_output (the export helper wires it)")
-
-
-@_EXPORT_O
 def test_export_to_a_fifo_keeps_the_fifo(run, small_kb: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -149,7 +144,6 @@ def test_export_to_a_fifo_keeps_the_fifo(run, small_kb: Path, tmp_path: Path) ->
     assert stat.S_ISFIFO(fifo.lstat().st_mode) and got and b"tst-0001" in got[0]
 
 
-@_EXPORT_O
 def test_export_to_dev_null_keeps_the_device(run, small_kb: Path) -> None:
     r = run("--kb", small_kb, "export", "--format", "csv", "-o", "/dev/null")
     assert r.exit_code == 0, r
@@ -539,7 +533,6 @@ def test_full_disk_during_an_export(run, small_kb: Path, tmp_path: Path, monkeyp
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
-@_EXPORT_O
 def test_export_to_dev_full(run, small_kb: Path) -> None:
     r = run("--kb", small_kb, "export", "--format", "csv", "-o", "/dev/full")
     assert r.exit_code == 2 and "No space left on device" in r.stderr
