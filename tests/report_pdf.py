@@ -75,7 +75,7 @@ def report_source(max_blocks: int | None = None) -> Source:
             continue
         joined = ""
         for line in lines:
-            if joined.endswith("-") and joined[-2:-1].isalpha():
+            if joined[-1:] in "-\u2013" and joined[-2:-1].isalnum():
                 joined += line  # a compound broken at the line end stays one word
             else:
                 joined = f"{joined} {line}" if joined else line

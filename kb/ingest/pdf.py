@@ -3,8 +3,8 @@
 Per page: words with their font size and position; raised, smaller digits glued to
 a word are footnote markers (written ``[^N]``); the block of smaller-type lines at
 the page foot that starts with a number is the footnotes (``[^N]: text``, placed
-after the paragraph in which the page ends, so a sentence running over the page
-stays whole); lines in the top and bottom margins that repeat over pages (digits
+after the first paragraph that ends a sentence once the page has ended, so a sentence
+running over the page stays whole); lines in the top and bottom margins that repeat (digits
 ignored) are running headers and footers, and a lone number there is the page's
 printed label (the page map uses it). Columns: a vertical gutter that no body line
 crosses splits the page, read left column then right. Larger type makes a heading
@@ -25,6 +25,7 @@ from kb.store.manifest import PageStart
 
 MARGIN = 0.09
 """Top and bottom share of the page where running headers, footers and page numbers sit."""
+_SENTENCE_END = re.compile(r"[.!?:;'’\")\]”]\s*$")
 _LABEL = re.compile(r"^(?:page\s+)?(\d{1,4}|[ivxlcdm]{1,7})$", re.I)
 
 
@@ -66,7 +67,8 @@ def _open(path: Path):
         raise BadInput(f"{path.name} is an encrypted PDF that needs a password",
                        hint="save an unencrypted copy (e.g. qpdf --decrypt) and ingest that") from None
     except Exception as exc:  # pdfminer raises many kinds on a broken file
-        if "password" in str(exc).lower() or type(exc).__name__.startswith("PDFEncrypt"):
+        causes = [exc, exc.__cause__, exc.__context__, *exc.args]
+        if any(isinstance(c, PDFPasswordIncorrect) or "Encrypt" in type(c).__name__ for c in causes):
             raise BadInput(f"{path.name} is an encrypted PDF that cannot be read",
                            hint="save an unencrypted copy (e.g. qpdf --decrypt) and ingest that") from None
         raise BadInput(f"{path.name} is not a readable PDF ({type(exc).__name__}: {exc})".rstrip(": )") + ")",
@@ -261,13 +263,14 @@ def _assemble_parts(texts: list[PageText]) -> tuple[str, list[int]]:
         heading_open = False
         for kind, ln in page.body:
             if kind == "break":
-                if pending:
-                    flush_notes()
+                if pending and _SENTENCE_END.search("".join(out[-3:])):
+                    flush_notes()  # not inside a sentence broken by a blank line
                 if out and not out[-1].endswith("\n\n"):
                     emit("\n\n")
                 heading_open = False
                 continue
-            assert ln is not None
+            if ln is None:
+                continue
             text = ln.text()
             if kind == "heading":
                 if heading_open:
