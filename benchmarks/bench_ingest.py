@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.ingest import Metadata, ingest  # noqa: E402
-from kb.store.document import fold_text  # noqa: E402
-from kb.store.scaffold import create_knowledge_base  # noqa: E402
-from tests.report_pdf import make_report_pdf, report_source  # noqa: E402
+from kb.ingest import Metadata, ingest
+from kb.store.document import fold_text
+from kb.store.scaffold import create_knowledge_base
+from tests.report_pdf import make_report_pdf, report_source
 
 
 def _compare(text: str) -> str:

@@ -103,7 +103,7 @@ def test_pdf_layout_cleaned_and_page_map(ingested: Path, report_pdf) -> None:
     assert manifest.text_sha256 == hashlib.sha256(text.encode()).hexdigest()
     assert manifest.source_sha256 == hashlib.sha256(report_pdf[0].read_bytes()).hexdigest()
     assert manifest.source_file == "cutting-them-free.pdf" and manifest.complete is False
-    assert manifest.extractor.startswith("pdfplumber ")
+    assert manifest.extractor.startswith("pypdfium2 ")
     bib = (ingested / "sources" / "references.bib").read_text(encoding="utf-8")
     assert "@report{ctfpdf," in bib and "{{Barnardo's}}" in bib and "{2012}" in bib  # from the PDF's info
     assert yaml.safe_load((ingested / "claims" / "ctfpdf.yaml").read_text()) == {"document": "ctfpdf", "claims": []}
@@ -237,9 +237,8 @@ def test_refuses_pandoc_formats_without_pandoc(base: Path, tmp_path: Path, run, 
 
 
 def test_a_failed_write_leaves_nothing(base: Path, tmp_path: Path, monkeypatch) -> None:
-    import kb.ingest.intake as intake
     from kb.errors import WriteError
-    from kb.ingest import Metadata, ingest
+    from kb.ingest import Metadata, ingest, intake
 
     md = tmp_path / "a.md"
     md.write_text("Text.\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -29,7 +28,8 @@ def ingest(
 
     Example: kb ingest report.pdf --key smith2020report --author "Smith, Jane" --year 2020
     """
-    from kb.ingest import Metadata, ingest as run_ingest
+    from kb.ingest import Metadata
+    from kb.ingest import ingest as run_ingest
     from kb.store.locate import resolve_root
 
     root = resolve_root(kb_dir(ctx))
@@ -48,7 +48,7 @@ def ingest(
 def quote(
     ctx: typer.Context,
     passage: str = typer.Argument(..., metavar="TEXT", help="The passage to find, as copied from the report."),
-    doc: Optional[str] = typer.Option(None, "--doc", help="Look only in this document (its key)."),
+    doc: str | None = typer.Option(None, "--doc", help="Look only in this document (its key)."),
     as_json: bool = typer.Option(False, "--json", help="Print the matches as JSON."),
 ) -> None:
     """Where a passage occurs: document, line, page, section, the exact text and the footnotes at it.

@@ -127,7 +127,7 @@ def _used(root: Path, key: str) -> str | None:
     bib = root / "sources" / "references.bib"
     if bib.is_file():
         text = bib.read_text(encoding="utf-8")
-        if re.search(r"@\w+\s*\{\s*" + re.escape(key) + r"\s*,", text, re.I):
+        if re.search(r"@\w+\s*\{\s*" + re.escape(key) + r"\s*,", text, re.IGNORECASE):
             return "sources/references.bib has an entry with that key"
     for rel in (f"sources/documents/{key}.txt", f"sources/documents/{key}.yaml", f"claims/{key}.yaml"):
         if (root / rel).exists():

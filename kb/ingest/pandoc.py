@@ -71,7 +71,7 @@ def pandoc_version() -> str:
     exe = shutil.which("pandoc")
     if exe is None:
         return ""
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
     return out.split("\n", 1)[0].strip()
 
 
@@ -105,13 +105,13 @@ def extract_pandoc(path: Path) -> tuple[str, dict[str, str]]:
         lua.write_text(LUA_FILTER, encoding="utf-8")
         fmt = FORMATS[path.suffix.lower()]
         first = subprocess.run([exe, "-f", fmt, "-t", "json", "--lua-filter", str(lua), str(path)],
-                               capture_output=True, timeout=300)
+                               capture_output=True, timeout=300, check=False)
         if first.returncode != 0:
             message = first.stderr.decode("utf-8", "replace").strip().splitlines()
             raise BadInput(f"pandoc cannot read {path.name}: {message[-1] if message else 'unknown error'}",
                            hint=f"check the file is a valid {fmt.upper()} file")
         second = subprocess.run([exe, "-f", "json", "-t", "plain+footnotes", "--wrap=none"],
-                                input=first.stdout, capture_output=True, timeout=300)
+                                input=first.stdout, capture_output=True, timeout=300, check=False)
         if second.returncode != 0:
             raise BadInput(f"pandoc cannot convert {path.name}: {second.stderr.decode('utf-8', 'replace').strip()}")
     meta = json.loads(first.stdout).get("meta", {})

@@ -1,4 +1,4 @@
-"""Text out of a PDF with pdfplumber (pdfminer.six), laid out for quoting.
+"""Text out of a PDF with pypdfium2 (PDFium), laid out for quoting.
 
 Per page: words with their font size and position; raised, smaller digits glued to
 a word are footnote markers (written ``[^N]``); the block of smaller-type lines at
@@ -14,8 +14,8 @@ matcher joins ``exploi-\\ntation``.
 
 from __future__ import annotations
 
+import bisect
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,7 @@ from kb.store.manifest import PageStart
 MARGIN = 0.09
 """Top and bottom share of the page where running headers, footers and page numbers sit."""
 _SENTENCE_END = re.compile(r"[.!?:;'’\")\]”]\s*$")
-_LABEL = re.compile(r"^(?:page\s+)?(\d{1,4}|[ivxlcdm]{1,7})$", re.I)
+_LABEL = re.compile(r"^(?:page\s+)?(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
 
 
 @dataclass
@@ -51,41 +51,64 @@ class Line:
 
 
 def extractor_version() -> str:
-    import pdfplumber
+    from pypdfium2 import version
 
-    return f"pdfplumber {pdfplumber.__version__}"
+    return f"pypdfium2 {version.PYPDFIUM_INFO} (PDFium {str(version.PDFIUM_INFO).split('@')[0]})"
 
 
 def _open(path: Path):
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    import pypdfium2 as pdfium
 
     try:
-        pdf = pdfplumber.open(path)
-        pdf.pages  # noqa: B018 - parses the page tree: a broken file fails here
-    except PDFPasswordIncorrect:
-        raise BadInput(f"{path.name} is an encrypted PDF that needs a password",
-                       hint="save an unencrypted copy (e.g. qpdf --decrypt) and ingest that") from None
-    except Exception as exc:  # pdfminer raises many kinds on a broken file
-        causes = [exc, exc.__cause__, exc.__context__, *exc.args]
-        if any(isinstance(c, PDFPasswordIncorrect) or "Encrypt" in type(c).__name__ for c in causes):
-            raise BadInput(f"{path.name} is an encrypted PDF that cannot be read",
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise BadInput(f"{path.name} is an encrypted PDF that needs a password",
                            hint="save an unencrypted copy (e.g. qpdf --decrypt) and ingest that") from None
-        raise BadInput(f"{path.name} is not a readable PDF ({type(exc).__name__}: {exc})".rstrip(": )") + ")",
-                       hint="check the file is a complete PDF") from None
-    return pdf
+        raise BadInput(f"{path.name} is not a readable PDF ({exc})", hint="check the file is a complete PDF") from None
 
 
 def metadata(pdf) -> dict[str, str]:
-    info = {}
-    for name, value in (pdf.metadata or {}).items():
-        if isinstance(value, bytes):
-            value = value.decode("utf-16" if value.startswith(b"\xfe\xff") else "latin-1", "replace")
-        if isinstance(value, str) and value.strip():
-            info[name.lower()] = value.strip()
+    info = {k.lower(): v.strip() for k, v in pdf.get_metadata_dict().items() if isinstance(v, str) and v.strip()}
     year = re.search(r"(?:D:)?(\d{4})", info.get("creationdate", ""))
     return {"title": info.get("title", ""), "author": info.get("author", ""),
             "year": year.group(1) if year else ""}
+
+
+def _words(page) -> list[dict]:
+    """The page's words, each with its font size and box (top and bottom measured from the page's top).
+
+    A word ends at a space, a line break, a gap, or a change of font size (so a raised
+    marker glued to a word is a word of its own).
+    """
+    from pypdfium2 import raw
+
+    height = page.get_height()
+    textpage = page.get_textpage()
+    words: list[dict] = []
+    current: dict | None = None
+    box = raw.FS_RECTF()
+    for i in range(textpage.count_chars()):
+        code = raw.FPDFText_GetUnicode(textpage.raw, i)
+        # PDFium reports a hyphen it takes for line-end hyphenation as U+0002: keep it as printed
+        char = "-" if code == 2 else (chr(code) if code >= 32 and code not in (0xFFFE, 0xFFFF) else "")
+        if not char or char.isspace() or raw.FPDFText_IsGenerated(textpage.raw, i):
+            current = None
+            continue
+        size = raw.FPDFText_GetFontSize(textpage.raw, i)
+        raw.FPDFText_GetLooseCharBox(textpage.raw, i, box)
+        left, bottom, right, top = box.left, box.bottom, box.right, box.top
+        top, bottom = height - top, height - bottom
+        if (current is not None and abs(current["size"] - size) < 0.3 and abs(current["bottom"] - bottom) < 1
+                and -1 < left - current["x1"] < size * 0.3):
+            current["text"] += char
+            current["x1"] = max(current["x1"], right)
+            current["top"] = min(current["top"], top)
+            continue
+        current = {"text": char, "x0": left, "x1": right, "top": top, "bottom": bottom, "size": size}
+        words.append(current)
+    textpage.close()
+    return words
 
 
 def _lines(words: list[dict]) -> list[Line]:
@@ -114,15 +137,21 @@ def _gutter(lines: list[Line], width: float) -> float | None:
     """An x in the middle of the page that no body line crosses, with text on both sides."""
     if len(lines) < 6:
         return None
+    covered = bytearray(int(width) + 2)
+    for ln in lines:
+        for w in ln.words:
+            for x in range(max(int(w["x0"]) + 1, 0), min(int(w["x1"]) + 1, len(covered))):
+                covered[x] = 1
+    ends = sorted(ln.x1 for ln in lines)
+    starts = sorted(ln.x0 for ln in lines)
     best = None
     for x in range(int(width * 0.3), int(width * 0.7)):
-        crossing = sum(1 for ln in lines for w in ln.words if w["x0"] < x < w["x1"])
-        left = sum(1 for ln in lines if ln.x1 <= x)
-        right = sum(1 for ln in lines if ln.x0 >= x)
-        if crossing == 0 and left >= 3 and right >= 3:
-            score = min(left, right)
-            if best is None or score > best[0]:
-                best = (score, x)
+        if covered[x]:
+            continue
+        left = bisect.bisect_right(ends, x)
+        right = len(starts) - bisect.bisect_left(starts, x)
+        if left >= 3 and right >= 3 and (best is None or min(left, right) > best[0]):
+            best = (min(left, right), x)
     return best[1] if best else None
 
 
@@ -134,10 +163,7 @@ class PageText:
     notes: list[tuple[int, str]]
 
 
-def _page(page, body_size: float, repeated: set[str]) -> PageText:
-    words = page.extract_words(extra_attrs=["size"], keep_blank_chars=False, x_tolerance=1.5,
-                               y_tolerance=2)
-    height, width = float(page.height), float(page.width)
+def _page(words: list[dict], width: float, height: float, body_size: float, repeated: set[str]) -> PageText:
     label = None
     small = body_size * 0.85
     normal = [w for w in words if w["size"] >= small]
@@ -216,28 +242,30 @@ def _reading_order(lines: list[Line], width: float, body_size: float) -> list[tu
 def extract_pdf(path: Path) -> tuple[str, list[PageStart], dict[str, str]]:
     """The text of the PDF at ``path`` in the document convention, its page map and its metadata."""
     pdf = _open(path)
-    with pdf:
+    try:
         meta = metadata(pdf)
-        sizes: Counter[float] = Counter()
-        margins: Counter[str] = Counter()
-        pages = pdf.pages
-        for page in pages:
-            height = float(page.height)
-            seen = set()
-            for ch in page.chars:
-                sizes[round(ch["size"], 1)] += 1
-            for w in page.extract_words(y_tolerance=2):
-                if w["bottom"] < height * MARGIN or w["top"] > height * (1 - MARGIN):
-                    seen.add(round(w["top"]))
-            for ln in _lines([w | {"size": 0} for w in page.extract_words(y_tolerance=2)
-                              if w["bottom"] < height * MARGIN or w["top"] > height * (1 - MARGIN)]):
-                margins[re.sub(r"\d+", "#", ln.text())] += 1
-        if not sizes:
-            raise BadInput(f"{path.name} has no text layer (a scanned PDF?)",
-                           hint="run OCR on it first (e.g. ocrmypdf) and ingest the result")
-        body_size = sizes.most_common(1)[0][0]
-        repeated = {t for t, n in margins.items() if n >= 2 and n >= len(pages) * 0.3}
-        texts = [_page(page, body_size, repeated) for page in pages]
+        pages = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            pages.append((_words(page), page.get_width(), page.get_height()))
+            page.close()
+    finally:
+        pdf.close()
+    sizes: Counter[float] = Counter()
+    margins: Counter[str] = Counter()
+    for words, _width, height in pages:
+        for w in words:
+            sizes[round(w["size"], 1)] += len(w["text"])
+        in_margin = [w | {"size": 0} for w in words
+                     if w["bottom"] < height * MARGIN or w["top"] > height * (1 - MARGIN)]
+        for text in {re.sub(r"\d+", "#", ln.text()) for ln in _lines(in_margin)}:
+            margins[text] += 1
+    if not sizes:
+        raise BadInput(f"{path.name} has no text layer (a scanned PDF?)",
+                       hint="run OCR on it first (e.g. ocrmypdf) and ingest the result")
+    body_size = sizes.most_common(1)[0][0]
+    repeated = {t for t, n in margins.items() if n >= 2 and n >= len(pages) * 0.3}
+    texts = [_page(words, width, height, body_size, repeated) for words, width, height in pages]
     return _assemble(texts), _page_map(texts), meta
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kb.errors import BadInput
 
-_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*\n", re.S)
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
 
 
 def extract_text(path: Path) -> tuple[str, dict[str, str]]:

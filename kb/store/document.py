@@ -356,7 +356,7 @@ _WIDE = 60
 # "[^12]: text" at the start of a line for the footnote's text.
 _NOTE_MARKER = re.compile(r"\[\^(\d+)\]")
 _OPEN_MARKER = re.compile(r"\[\^\d+$")
-_NOTE_DEF = re.compile(r"^\[\^(\d+)\]:[ \t]*", re.M)
+_NOTE_DEF = re.compile(r"^\[\^(\d+)\]:[ \t]*", re.MULTILINE)
 _NOTE_CONTINUED = re.compile(r"\n(?:[ \t]*\n)+(?:    |\t)(?=\S)")
 
 

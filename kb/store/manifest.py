@@ -5,7 +5,7 @@
     source_file: report.pdf          # the original file's name
     source_sha256: 3f2a...           # of the original file
     text_sha256: 9b1c...             # of <key>.txt as written; verify compares it
-    extractor: pdfplumber 0.11.10    # what made the text, and its version
+    extractor: pypdfium2 5.15.2      # what made the text, and its version
     extracted: 2026-11-29            # when
     complete: false                  # true: every number and footnote must be claimed (errors, not warnings)
     pages:                           # where each page of the original starts in the text

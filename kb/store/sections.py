@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from kb.store.document import Document, fold_text
 
 MAX_TITLE = 80
-_ATX = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
+_ATX = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _BLOCK = re.compile(r"(?:^|\n[ \t]*\n)((?:[^\n]*\S[^\n]*)(?:\n[^\n]*\S[^\n]*)?)(?=\n[ \t]*\n|\n?\Z)")
 
 
