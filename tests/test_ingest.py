@@ -132,11 +132,11 @@ def _pandoc_doc(tmp_path: Path, suffix: str) -> Path:
 
 
 @needs_pandoc
-@pytest.mark.parametrize("suffix", [".docx", ".html", ".odt"])
+@pytest.mark.parametrize("suffix", [".docx", ".html", ".odt", ".epub"])
 def test_pandoc_formats_keep_footnotes(base: Path, tmp_path: Path, run, suffix: str) -> None:
     source = _pandoc_doc(tmp_path, suffix)
-    # pandoc 2.17 reads DOCX metadata; from HTML and ODT it gets little or none: flags say it
-    flags = () if suffix == ".docx" else ("--title", "A local review", "--year", "2019", "--author", "Smith, Jane")
+    # DOCX and EPUB carry their metadata; from HTML and ODT pandoc 2.17 gets little or none: flags say it
+    flags = () if suffix in (".docx", ".epub") else ("--title", "A local review", "--year", "2019", "--author", "Smith, Jane")
     result = run("--kb", base, "ingest", source, "--key", "smith2019review", *flags)
     assert result.exit_code == 0, result
     text = (base / "sources" / "documents" / "smith2019review.txt").read_text(encoding="utf-8")
@@ -256,3 +256,15 @@ def test_a_failed_write_leaves_nothing(base: Path, tmp_path: Path, monkeypatch) 
     with pytest.raises(WriteError):
         ingest(base, md, "a2020", Metadata(title="T", year="2020", authors=["A"]))
     assert snapshot(base) == before
+
+
+@needs_pandoc
+def test_html_notes_without_markers_are_kept_as_text(base: Path, tmp_path: Path, run) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>A claim without a marker.</p><section class=\"footnotes\"><ol>"
+                    "<li><p>An orphan note, 2011.</p></li></ol></section></body></html>", encoding="utf-8")
+    result = run("--kb", base, "ingest", page, "--key", "page2011", "--title", "P", "--year", "2011",
+                 "--author", "A")
+    assert result.exit_code == 0, result
+    text = (base / "sources" / "documents" / "page2011.txt").read_text(encoding="utf-8")
+    assert "An orphan note, 2011." in text and "[^" not in text

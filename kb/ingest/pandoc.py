@@ -34,7 +34,8 @@ local function is_back(el)
 end
 function Pandoc(doc)
   local notes = {}
-  local body = pandoc.walk_block(pandoc.Div(doc.blocks), {
+  local body = pandoc.Div(doc.blocks)
+  pandoc.walk_block(body, {
     Div = function(el)
       if not is_notes(el) then return nil end
       for _, inner in ipairs(el.content) do
@@ -46,22 +47,28 @@ function Pandoc(doc)
           end
         end
       end
-      return {}
     end })
+  local refs = 0
+  pandoc.walk_block(body, { Link = function(l) if is_ref(l) then refs = refs + 1 end end })
+  -- only when every note has its marker do the notes move to their markers; else the
+  -- notes section stays in the text as it is (no note text is ever dropped)
   local i = 0
-  body = pandoc.walk_block(body, {
-    Link = function(l)
-      if is_ref(l) then
-        i = i + 1
-        if notes[i] then return pandoc.Note(notes[i]) end
-      end
-    end,
+  local filter = {
     Header = function(h)
       local content = {pandoc.Str(string.rep("#", h.level)), pandoc.Space()}
       for _, x in ipairs(h.content) do table.insert(content, x) end
       return pandoc.Para(content)
-    end })
-  doc.blocks = body.content
+    end }
+  if #notes > 0 and refs == #notes then
+    filter.Div = function(el) if is_notes(el) then return {} end end
+    filter.Link = function(l)
+      if is_ref(l) then
+        i = i + 1
+        return pandoc.Note(notes[i])
+      end
+    end
+  end
+  doc.blocks = pandoc.walk_block(body, filter).content
   return doc
 end
 """
@@ -104,7 +111,14 @@ def extract_pandoc(path: Path) -> tuple[str, dict[str, str]]:
         lua = Path(tmp) / "kb-notes.lua"
         lua.write_text(LUA_FILTER, encoding="utf-8")
         fmt = FORMATS[path.suffix.lower()]
-        first = subprocess.run([exe, "-f", fmt, "-t", "json", "--lua-filter", str(lua), str(path)],
+        source = path
+        if fmt == "epub":
+            # pandoc's EPUB reader drops note references; its HTML reader keeps them: read the
+            # book's chapters, in spine order, as one HTML document
+            source = Path(tmp) / "book.html"
+            source.write_text(_epub_as_html(path), encoding="utf-8")
+            fmt = "html"
+        first = subprocess.run([exe, "-f", fmt, "-t", "json", "--lua-filter", str(lua), str(source)],
                                capture_output=True, timeout=300, check=False)
         if first.returncode != 0:
             message = first.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -115,7 +129,61 @@ def extract_pandoc(path: Path) -> tuple[str, dict[str, str]]:
         if second.returncode != 0:
             raise BadInput(f"pandoc cannot convert {path.name}: {second.stderr.decode('utf-8', 'replace').strip()}")
     meta = json.loads(first.stdout).get("meta", {})
+    if path.suffix.lower() == ".epub":
+        meta = _epub_metadata(path)
     date = _stringify(meta.get("date", {}))
     year = next((date[i:i + 4] for i in range(len(date) - 3) if date[i:i + 4].isdigit()), "")
     return second.stdout.decode("utf-8"), {"title": _stringify(meta.get("title", {})).strip(),
                                            "author": _stringify(meta.get("author", {})).strip(), "year": year}
+
+
+def _epub_package(path: Path):
+    """The EPUB's zip, its package document (OPF) as XML, and the OPF's folder inside the zip."""
+    import posixpath
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        book = zipfile.ZipFile(path)
+        container = ElementTree.fromstring(book.read("META-INF/container.xml"))
+        rootfile = next(e.get("full-path") for e in container.iter() if e.tag.endswith("rootfile"))
+        opf = ElementTree.fromstring(book.read(rootfile))
+    except (zipfile.BadZipFile, KeyError, StopIteration, ElementTree.ParseError, OSError) as exc:
+        raise BadInput(f"{path.name} is not a readable EPUB ({exc})", hint="check the file is a complete EPUB") from None
+    return book, opf, posixpath.dirname(rootfile)
+
+
+def _epub_as_html(path: Path) -> str:
+    import posixpath
+    import re
+
+    book, opf, folder = _epub_package(path)
+    hrefs = {e.get("id"): e.get("href") for e in opf.iter() if e.tag.endswith("}item")}
+    bodies = []
+    for ref in (e for e in opf.iter() if e.tag.endswith("}itemref")):
+        href = hrefs.get(ref.get("idref"))
+        if not href or ref.get("linear") == "no":
+            continue
+        try:
+            page = book.read(posixpath.normpath(posixpath.join(folder, href))).decode("utf-8", "replace")
+        except KeyError:
+            continue
+        m = re.search(r"<body[^>]*>(.*)</body>", page, re.DOTALL | re.IGNORECASE)
+        bodies.append(m.group(1) if m else page)
+    return "<html><body>\n" + "\n".join(bodies) + "\n</body></html>\n"
+
+
+def _epub_metadata(path: Path) -> dict:
+    """The OPF's Dublin Core title, creators and date, as pandoc's JSON metadata would give them."""
+    _, opf, _ = _epub_package(path)
+
+    def texts(name: str) -> list[str]:
+        return [(e.text or "").strip() for e in opf.iter() if e.tag.endswith("}" + name) and (e.text or "").strip()]
+
+    def meta(value: str) -> dict:
+        return {"t": "MetaString", "c": value}
+
+    creators = texts("creator")
+    return {"title": meta(texts("title")[0] if texts("title") else ""),
+            "author": {"t": "MetaList", "c": [meta(c) for c in creators]},
+            "date": meta(texts("date")[0] if texts("date") else "")}
