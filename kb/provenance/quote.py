@@ -7,14 +7,15 @@ passage stops matching. Returns data; the CLI renders.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb.errors import BadInput, NothingFound
-from kb.store.document import Document
+from kb.store.document import Document, fold_text
 from kb.store.loader import KnowledgeBase
 from kb.store.manifest import read_manifest
-from kb.store.sections import section_at
+from kb.store.sections import headings
 
 MARKER_GAP = 3
 """A footnote marker this close after the passage's end belongs to it ("care.5", "care.[^5]")."""
@@ -43,14 +44,32 @@ def footnotes_at(document: Document, start: int, end: int) -> list[tuple[int, st
             if note.marker is not None and start <= note.marker <= end + MARKER_GAP]
 
 
-def _section(kb: KnowledgeBase, document: Document, start: int, end: int) -> str | None:
-    """The section a claim quoting this place gives, else the heading the place falls under."""
-    claims = kb.from_document(document.key)
-    for claim in claims:
-        for anchor in document.anchor_fragments(claim.fragments):
-            if anchor is not None and anchor.start < end and start < anchor.end:
-                return claim.section
-    return section_at(document, start, {c.section for c in claims})
+def _plain(text: str) -> str:
+    return fold_text(text.replace("-", "")).lower()
+
+
+class _Sections:
+    """A document's sections for many lookups: claims' anchors and headings computed once."""
+
+    def __init__(self, kb: KnowledgeBase, document: Document, passage: str) -> None:
+        claims = kb.from_document(document.key)
+        # only claims whose quote holds the passage, or is held by it, can quote the same place:
+        # anchoring every claim would compile a pattern for each
+        needle = _plain(passage)
+        near = [c for c in claims if any(needle in _plain(f) or _plain(f) in needle for f in c.fragments)]
+        self.spans = [(anchor.start, anchor.end, claim.section) for claim in near
+                      for anchor in document.anchor_fragments(claim.fragments) if anchor is not None]
+        found = headings(document, {c.section for c in claims})
+        self.starts = [h.offset for h in found]
+        self.titles = [h.title for h in found]
+
+    def at(self, start: int, end: int) -> str | None:
+        """The section a claim quoting this place gives, else the heading the place falls under."""
+        for s, e, section in self.spans:
+            if s < end and start < e:
+                return section
+        i = bisect.bisect_right(self.starts, start) - 1
+        return self.titles[i] if i >= 0 else None
 
 
 def find_passage(kb: KnowledgeBase, passage: str, doc: str | None = None) -> list[QuoteMatch]:
@@ -72,10 +91,12 @@ def find_passage(kb: KnowledgeBase, passage: str, doc: str | None = None) -> lis
             manifest = read_manifest(kb.documents_dir, key)
         except ValueError as exc:
             raise BadInput(f"cannot read the manifest {exc}", hint="fix or remove the manifest") from None
-        for anchor in document.find_all(passage):
+        anchors = document.find_all(passage)
+        sections = _Sections(kb, document, passage) if anchors else None
+        for anchor in anchors:
             matches.append(QuoteMatch(
                 key, anchor.start, anchor.end, anchor.exact, document.line_of(anchor.start),
-                _section(kb, document, anchor.start, anchor.end),
+                sections.at(anchor.start, anchor.end) if sections else None,
                 manifest.pages_of(anchor.start, anchor.end) if manifest else None,
                 footnotes_at(document, anchor.start, anchor.end)))
     if not matches:

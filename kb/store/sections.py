@@ -9,7 +9,7 @@ A heading is recognised, in this order of trust:
    start of a line, possibly over two lines;
 3. in such a text, a short block standing alone between blank lines: one or two
    lines, at most :data:`MAX_TITLE` characters, starting with a capital letter or a
-   digit, not ending like a sentence (``.``, ``,``, ``;``, ``?``) and not a footnote.
+   digit, no line ending like a sentence (``.``, ``,``, ``;``, ``?``), no footnote in it.
 
 A passage's section is the last heading that starts before it (or ``None``).
 """
@@ -25,7 +25,7 @@ from kb.store.document import Document, fold_text
 
 MAX_TITLE = 80
 _ATX = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
-_BLOCK = re.compile(r"(?:^|\n[ \t]*\n)((?:[^\n]*\S[^\n]*)(?:\n[^\n]*\S[^\n]*)?)(?=\n[ \t]*\n|\n?\Z)")
+_BLANK = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -44,19 +44,26 @@ def headings(document: Document, known: Iterable[str] = ()) -> list[Heading]:
     if atx:
         return atx
     found: dict[int, Heading] = {}
+    folded_text = text.translate(_QUOTES)
     for title in {t for t in known if t and t.strip()}:
         words = [re.escape(w) for w in fold_text(title).split()]
         pattern = re.compile(r"(?m)^[ \t]*(" + r"\s+".join(words) + r")[ \t]*$")
-        folded_text = text.translate(_QUOTES)
         for m in pattern.finditer(folded_text):
             found.setdefault(m.start(1), Heading(m.start(1), title))
-    for m in _BLOCK.finditer(text):
-        block = m.group(1)
+    notes = [(n.start, n.end) for n in document.footnotes.values()]
+    pos = 0
+    for m in [*_BLANK.finditer(text), None]:
+        end = m.start() if m else len(text)
+        block, block_start = text[pos:end], pos
+        pos = m.end() if m else len(text)
+        lines = [ln for ln in block.splitlines() if ln.strip()]
+        if not lines or len(lines) > 2:
+            continue
         title = " ".join(block.split())
-        start = m.start(1) + len(block) - len(block.lstrip())
+        start = block_start + len(block) - len(block.lstrip())
         if (len(title) <= MAX_TITLE and (title[0].isupper() or title[0].isdigit())
-                and title[-1] not in ".,;?" and not re.match(r"\d+\s", title)
-                and not _in_footnote(document, start) and not any(abs(h - start) < 3 for h in found)):
+                and not any(ln.rstrip()[-1] in ".,;?" for ln in lines) and not re.match(r"\d+\s", title)
+                and not any(s < block_start + len(block) and block_start <= e for s, e in notes) and not any(abs(h - start) < 3 for h in found)):
             found[start] = Heading(start, title)
     return [found[k] for k in sorted(found)]
 
