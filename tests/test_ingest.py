@@ -268,3 +268,19 @@ def test_html_notes_without_markers_are_kept_as_text(base: Path, tmp_path: Path,
     assert result.exit_code == 0, result
     text = (base / "sources" / "documents" / "page2011.txt").read_text(encoding="utf-8")
     assert "An orphan note, 2011." in text and "[^" not in text
+
+
+def test_refuses_unknown_type_and_pdf_without_text(base: Path, tmp_path: Path, run) -> None:
+    from fpdf import FPDF
+
+    md = tmp_path / "a.md"
+    md.write_text("Text.\n")
+    _refused(run, base, md, "--key", "a2020", "--title", "T", "--year", "2020", "--author", "A", "--type", "poster",
+             message="unsupported entry type 'poster'")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 50)  # a page with a drawing and no text, as a scan has
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    _refused(run, base, path, "--key", "a2020", "--title", "T", "--year", "2020", "--author", "A",
+             message="has no text layer")

@@ -65,6 +65,11 @@ def extract(path: Path) -> Extracted:
                        hint="give a .pdf, .docx, .odt, .html, .epub, .md or .txt file")
     if not path.is_file():
         raise BadInput(f"cannot ingest {path}: no such file", hint="check the path")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}", hint="check the file's permissions") from None
     if suffix == ".pdf":
         from kb.ingest.pdf import extract_pdf, extractor_version
 
@@ -139,6 +144,11 @@ def ingest(root: Path, file: Path, key: str, meta: Metadata | None = None, *,
            today: _dt.date | None = None) -> IngestResult:
     """Take ``file`` into the base at ``root`` as document ``key`` (see the module docstring)."""
     root, file = Path(root), Path(file)
+    from kb.store.bibliography import _TYPES as KNOWN_TYPES
+
+    if meta is not None and meta.type.lower() not in KNOWN_TYPES:
+        raise BadInput(f"unsupported entry type '{meta.type}'",
+                       hint=f"use --type with one of {', '.join(sorted(KNOWN_TYPES))}")
     if not KEY_RULE.match(key):
         raise BadInput(f"'{key}' is not a valid key: a letter, then letters, digits, '_', '.' or '-'",
                        hint="e.g. --key smith2020report")
