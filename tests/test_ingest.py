@@ -284,3 +284,18 @@ def test_refuses_unknown_type_and_pdf_without_text(base: Path, tmp_path: Path, r
     pdf.output(str(path))
     _refused(run, base, path, "--key", "a2020", "--title", "T", "--year", "2020", "--author", "A",
              message="has no text layer")
+
+
+def test_read_only_base_refused_with_nothing_written(base: Path, tmp_path: Path, run) -> None:
+    import os
+
+    md = tmp_path / "a.md"
+    md.write_text("Text.\n")
+    (base / "claims").chmod(0o555)
+    try:
+        if os.access(base / "claims", os.W_OK):
+            pytest.skip("root writes into read-only directories")
+        _refused(run, base, md, "--key", "a2020", "--title", "T", "--year", "2020", "--author", "A",
+                 message="cannot write")
+    finally:
+        (base / "claims").chmod(0o755)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.errors import BadInput
+from kb.errors import BadInput, WriteError
 from kb.store.fileio import atomic_write_text
 from kb.store.lock import base_lock
 from kb.store.manifest import Manifest, PageStart, manifest_path, sha256_file
@@ -185,7 +185,12 @@ def ingest(root: Path, file: Path, key: str, meta: Metadata | None = None, *,
         if new_bib and not new_bib.endswith("\n"):
             new_bib += "\n"
         new_bib += ("\n" if new_bib else "") + f"% {key}: taken in by kb ingest from {file.name}\n" + entry
-        documents.mkdir(parents=True, exist_ok=True)
+        made_documents = not documents.is_dir()
+        try:
+            documents.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"cannot create {documents}: {exc.strerror or exc}",
+                             hint="check the base is writable; nothing was written") from None
         plan = [(documents / f"{key}.txt", text), (manifest.path, manifest_text),
                 (root / "claims" / f"{key}.yaml", claims_text), (bib, new_bib)]
         written: list[Path] = []
@@ -199,5 +204,7 @@ def ingest(root: Path, file: Path, key: str, meta: Metadata | None = None, *,
                     atomic_write_text(bib, old_bib)
                 else:
                     path.unlink(missing_ok=True)
+            if made_documents:
+                documents.rmdir()
             raise
     return IngestResult(key, [p for p, _ in plan], manifest, entry, footnotes, len(extracted.pages))
