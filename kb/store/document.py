@@ -2,7 +2,8 @@
 
 Documents are text extracted from PDFs: line breaks, line-break hyphenation and
 footnotes interleave with the body. Matching a quote tolerates whitespace,
-line-break hyphenation, curly versus straight quotes and dashes, and nothing
+line-break hyphenation, curly versus straight quotes and dashes, footnote markers
+of the ``[^12]`` convention (present, bare "12" or absent in the quote), and nothing
 else. Anchors follow the W3C Web Annotation selectors: a TextPositionSelector
 (``start``/``end``, character offsets into the file's text) and a
 TextQuoteSelector (``exact`` plus a short ``prefix``/``suffix``).
@@ -181,7 +182,7 @@ class Document:
         while end > m.start() and self._folded[end - 1] == _SOFT:
             end -= 1
         stop = self._offsets[end - 1] + 1
-        if self._has_markers and self.text.startswith("]", stop) and _OPEN_MARKER.search(self.text, 0, stop):
+        if self._has_markers and self.text.startswith("]", stop) and _OPEN_MARKER.search(self.text, max(0, stop - 12), stop):
             stop += 1  # a quote ending in a marker's number ends after the whole marker
         return self._anchor(self._offsets[m.start()], stop)
 
