@@ -173,6 +173,21 @@ def test_markdown_text_as_given(base: Path, tmp_path: Path, run) -> None:
 # --- refusals: one Error: line, exit 2, nothing written ---------------------------------------
 
 
+FLAGS = ("--title", "T", "--year", "2020", "--author", "A")
+"""What every refusal test gives, so only the bad input differs."""
+
+
+def one_page_pdf(path: Path, draw) -> Path:
+    """A one-page PDF at ``path``, ``draw(pdf)`` giving its content (and any encryption)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    draw(pdf)
+    pdf.output(str(path))
+    return path
+
+
 def _refused(run, base: Path, *args: object, message: str) -> None:
     before = snapshot(base)
     result = run("--kb", base, "ingest", *args)
@@ -185,22 +200,17 @@ def _refused(run, base: Path, *args: object, message: str) -> None:
 def test_refuses_unreadable_pdf(base: Path, tmp_path: Path, run) -> None:
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
-    _refused(run, base, bad, "--key", "x2020", "--title", "T", "--year", "2020", "--author", "A",
-             message="not a readable PDF")
+    _refused(run, base, bad, "--key", "x2020", *FLAGS, message="not a readable PDF")
 
 
 def test_refuses_encrypted_pdf(base: Path, tmp_path: Path, run) -> None:
-    from fpdf import FPDF
+    def locked(pdf) -> None:
+        pdf.set_font("Helvetica", size=12)
+        pdf.text(20, 20, "Secret")
+        pdf.set_encryption(owner_password="owner", user_password="user")
 
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.text(20, 20, "Secret")
-    pdf.set_encryption(owner_password="owner", user_password="user")
-    path = tmp_path / "locked.pdf"
-    pdf.output(str(path))
-    _refused(run, base, path, "--key", "x2020", "--title", "T", "--year", "2020", "--author", "A",
-             message="encrypted PDF")
+    path = one_page_pdf(tmp_path / "locked.pdf", locked)
+    _refused(run, base, path, "--key", "x2020", *FLAGS, message="encrypted PDF")
 
 
 def test_refuses_unknown_extension(base: Path, tmp_path: Path, run) -> None:
@@ -212,7 +222,7 @@ def test_refuses_unknown_extension(base: Path, tmp_path: Path, run) -> None:
 def test_refuses_used_key(base: Path, tmp_path: Path, run) -> None:
     md = tmp_path / "a.md"
     md.write_text("Text.\n")
-    args = ("--title", "T", "--year", "2020", "--author", "A")
+    args = FLAGS
     assert run("--kb", base, "ingest", md, "--key", "a2020", *args).exit_code == 0
     _refused(run, base, md, "--key", "a2020", *args, message="already used")
     (base / "claims" / "b2020.yaml").write_text("document: b2020\nclaims: []\n")
@@ -232,8 +242,7 @@ def test_refuses_pandoc_formats_without_pandoc(base: Path, tmp_path: Path, run, 
     path = tmp_path / "r.docx"
     path.write_bytes(b"PK\x03\x04")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    _refused(run, base, path, "--key", "x2020", "--title", "T", "--year", "2020", "--author", "A",
-             message="pandoc is not installed")
+    _refused(run, base, path, "--key", "x2020", *FLAGS, message="pandoc is not installed")
 
 
 def test_a_failed_write_leaves_nothing(base: Path, tmp_path: Path, monkeypatch) -> None:
@@ -271,19 +280,12 @@ def test_html_notes_without_markers_are_kept_as_text(base: Path, tmp_path: Path,
 
 
 def test_refuses_unknown_type_and_pdf_without_text(base: Path, tmp_path: Path, run) -> None:
-    from fpdf import FPDF
-
     md = tmp_path / "a.md"
     md.write_text("Text.\n")
-    _refused(run, base, md, "--key", "a2020", "--title", "T", "--year", "2020", "--author", "A", "--type", "poster",
-             message="unsupported entry type 'poster'")
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.rect(20, 20, 100, 50)  # a page with a drawing and no text, as a scan has
-    path = tmp_path / "scan.pdf"
-    pdf.output(str(path))
-    _refused(run, base, path, "--key", "a2020", "--title", "T", "--year", "2020", "--author", "A",
-             message="has no text layer")
+    _refused(run, base, md, "--key", "a2020", *FLAGS, "--type", "poster", message="unsupported entry type 'poster'")
+    # a page with a drawing and no text, as a scan has
+    path = one_page_pdf(tmp_path / "scan.pdf", lambda pdf: pdf.rect(20, 20, 100, 50))
+    _refused(run, base, path, "--key", "a2020", *FLAGS, message="has no text layer")
 
 
 def test_read_only_base_refused_with_nothing_written(base: Path, tmp_path: Path, run) -> None:
@@ -295,7 +297,6 @@ def test_read_only_base_refused_with_nothing_written(base: Path, tmp_path: Path,
     try:
         if os.access(base / "claims", os.W_OK):
             pytest.skip("root writes into read-only directories")
-        _refused(run, base, md, "--key", "a2020", "--title", "T", "--year", "2020", "--author", "A",
-                 message="cannot write")
+        _refused(run, base, md, "--key", "a2020", *FLAGS, message="cannot write")
     finally:
         (base / "claims").chmod(0o755)
