@@ -300,3 +300,22 @@ def test_read_only_base_refused_with_nothing_written(base: Path, tmp_path: Path,
         _refused(run, base, md, "--key", "a2020", *FLAGS, message="cannot write")
     finally:
         (base / "claims").chmod(0o755)
+
+
+def test_concurrent_ingests_lose_no_entry(base: Path, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kb.ingest import Metadata, ingest
+    from kb.store.loader import load_kb
+
+    files = []
+    for i in range(6):
+        path = tmp_path / f"n{i}.md"
+        path.write_text(f"Note {i}.\n")
+        files.append(path)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda i: ingest(base, files[i], f"n{i}x2020", Metadata(title=f"N{i}", year="2020",
+                                                                            authors=["A"])), range(6)))
+    kb = load_kb(base)
+    assert {f"n{i}x2020" for i in range(6)} <= set(kb.sources)
+    assert set(kb.document_keys) == {f"n{i}x2020" for i in range(6)}
