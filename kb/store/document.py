@@ -2,7 +2,8 @@
 
 Documents are text extracted from PDFs: line breaks, line-break hyphenation and
 footnotes interleave with the body. Matching a quote tolerates whitespace,
-line-break hyphenation, curly versus straight quotes and dashes, and nothing
+line-break hyphenation, curly versus straight quotes and dashes, footnote markers
+of the ``[^12]`` convention (present, bare "12" or absent in the quote), and nothing
 else. Anchors follow the W3C Web Annotation selectors: a TextPositionSelector
 (``start``/``end``, character offsets into the file's text) and a
 TextQuoteSelector (``exact`` plus a short ``prefix``/``suffix``).
@@ -24,6 +25,7 @@ _FOLD = str.maketrans({
     "\u00a0": " ",
 })
 _SOFT = "\u00ad"  # stands, in the folded text, for a hyphen at a line break
+_MARK = "\ue000"  # stands, in the folded text, for the "[^" of a footnote marker "[^12]"
 _LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*\r?\n\s*")
 _WHITESPACE = re.compile(r"\s+")
 CONTEXT = 32
@@ -90,6 +92,7 @@ class Document:
     _folded: str = field(init=False, repr=False, default="")
     _offsets: list[int] = field(init=False, repr=False, default_factory=list)
     _patterns: dict[str, re.Pattern[str] | None] = field(init=False, repr=False, default_factory=dict)
+    _has_markers: bool = field(init=False, repr=False, default=False)
 
     @classmethod
     def read(cls, key: str, path: Path) -> Document:
@@ -107,6 +110,17 @@ class Document:
         pending_space = -1
         while i < n:
             ch = text[i]
+            if ch == "[" and (m := _NOTE_MARKER.match(text, i)) is not None and not _is_note_def(text, i):
+                # "[^12]" folds to a mark and its digits: a quote may give the marker, its bare
+                # number ("care.12") or nothing at all ("care. The") and still match
+                self._has_markers = True
+                out.append(_MARK)
+                offsets.append(i)
+                for j in range(m.start(1), m.end(1)):
+                    out.append(text[j])
+                    offsets.append(j)
+                i = m.end()
+                continue
             # Only a real hyphen glued to a word ends a line as hyphenation; a dash
             # after a space ("exploitation –") is punctuation and is kept.
             if ch == "-" and pending_space < 0:
@@ -138,7 +152,7 @@ class Document:
     def _pattern(self, quote: str) -> re.Pattern[str] | None:
         if quote in self._patterns:
             return self._patterns[quote]
-        folded = fold_text(quote.replace(_SOFT, ""))
+        folded = fold_text(_NOTE_MARKER.sub("", quote.replace(_SOFT, "").replace(_MARK, "")))
         if not folded:
             self._patterns[quote] = None
             return None
@@ -151,6 +165,9 @@ class Document:
                 # space after the hyphen; the space is whitespace, so it may be absent.
                 hyphen = i > 1 and folded[i - 1] == "-" and folded[i - 2].isalnum()
                 parts.append(" ?" if hyphen else " ")
+            elif self._has_markers:
+                # a marker may follow any character; a digit may be a marker's bare number
+                parts.append(("" if not ch.isdigit() else f"{_MARK}?") + re.escape(ch) + f"{_SOFT}?(?:{_MARK}\\d+)??")
             else:
                 parts.append(re.escape(ch) + f"{_SOFT}?")
         pattern = self._patterns[quote] = re.compile("".join(parts))
@@ -164,7 +181,10 @@ class Document:
         # a trailing soft hyphen belongs to the next word, not to the quote
         while end > m.start() and self._folded[end - 1] == _SOFT:
             end -= 1
-        return self._anchor(self._offsets[m.start()], self._offsets[end - 1] + 1)
+        stop = self._offsets[end - 1] + 1
+        if self._has_markers and self.text.startswith("]", stop) and _OPEN_MARKER.search(self.text, max(0, stop - 12), stop):
+            stop += 1  # a quote ending in a marker's number ends after the whole marker
+        return self._anchor(self._offsets[m.start()], stop)
 
     def find_all(self, quote: str) -> list[Anchor]:
         """Every place the quote occurs, in order (overlapping occurrences included)."""
@@ -229,6 +249,8 @@ class Document:
         full-width, or when it ends the citation (ends with a full stop and
         either the text so far is unfinished or the line reads ", Place.").
         """
+        if _NOTE_DEF.search(self.text):
+            return self._pandoc_footnotes()
         lines = self.text.splitlines(keepends=True)
         starts = [0]
         for line in lines:
@@ -261,6 +283,31 @@ class Document:
             number += 1
             i = j + 1
         return self._with_markers(found)
+
+    def _pandoc_footnotes(self) -> dict[int, Footnote]:
+        """Footnotes written as pandoc writes them: ``[^12]`` markers, ``[^12]: text`` lines.
+
+        A footnote's text runs from its ``[^N]:`` line over the lines that follow it,
+        up to a blank line; a paragraph indented by four spaces or a tab after a blank
+        line continues it. ``start`` and ``marker`` are the offsets of the number's digits.
+        """
+        text = self.text
+        found: dict[int, Footnote] = {}
+        spans: list[tuple[int, int]] = []
+        for m in _NOTE_DEF.finditer(text):
+            number = int(m.group(1))
+            end = _note_end(text, m.end())
+            body = " ".join(text[m.end():end].split())
+            spans.append((m.start(), end))
+            if number not in found:  # a number defined twice: the first counts
+                found[number] = Footnote(number, body, m.start(1), end, None)
+        markers: dict[int, int] = {}
+        for m in _NOTE_MARKER.finditer(text):
+            number = int(m.group(1))
+            if number not in markers and not any(s <= m.start() < e for s, e in spans):
+                markers[number] = m.start(1)
+        return {n: Footnote(n, note.text, note.start, note.end, markers.get(n))
+                for n, note in sorted(found.items())}
 
     def _with_markers(self, found: dict[int, Footnote]) -> dict[int, Footnote]:
         spans = [(f.start, f.end) for f in found.values()]
@@ -306,5 +353,35 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # a dash or a currency sign: "2010-11" and "£11" are no markers) and ends there.
 _MARKER = r"(?<=[^\s\d(\-\u2013\u2014/£$€]){number}(?![\w%])"
 _WIDE = 60
+# The pandoc convention of documents taken in by `kb ingest`: "[^12]" in the body,
+# "[^12]: text" at the start of a line for the footnote's text.
+_NOTE_MARKER = re.compile(r"\[\^(\d+)\]")
+_OPEN_MARKER = re.compile(r"\[\^\d+$")
+_NOTE_DEF = re.compile(r"^\[\^(\d+)\]:[ \t]*", re.MULTILINE)
+_NOTE_CONTINUED = re.compile(r"\n(?:[ \t]*\n)+(?:    |\t)(?=\S)")
+
+
+def _is_note_def(text: str, at: int) -> bool:
+    return (at == 0 or text[at - 1] == "\n") and _NOTE_DEF.match(text, at) is not None
+
+
+def _note_end(text: str, pos: int) -> int:
+    """Where a pandoc footnote's text that starts at ``pos`` ends (trailing whitespace excluded)."""
+    while True:
+        blank = re.compile(r"\n[ \t]*\n").search(text, pos)
+        next_def = _NOTE_DEF.search(text, pos)
+        end = blank.start() if blank else len(text)
+        if next_def is not None and next_def.start() < end:
+            end = next_def.start()
+            break
+        if blank is None:
+            break
+        cont = _NOTE_CONTINUED.match(text, blank.start())
+        if cont is None:
+            break
+        pos = cont.end()
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
 _PLACE_END = re.compile(r",\s+[A-Z][\w’' ]*\.$")
 _NUMBER = re.compile(r"(?<!\d)(?<!\d[.,])\d+(?:[.,]\d+)*")

@@ -5,7 +5,7 @@
     source_file: report.pdf          # the original file's name
     source_sha256: 3f2a...           # of the original file
     text_sha256: 9b1c...             # of <key>.txt as written; verify compares it
-    extractor: pdfplumber 0.11.10    # what made the text, and its version
+    extractor: pypdfium2 5.15.2      # what made the text, and its version
     extracted: 2026-11-29            # when
     complete: false                  # true: every number and footnote must be claimed (errors, not warnings)
     pages:                           # where each page of the original starts in the text
@@ -102,3 +102,17 @@ def manifest_from_dict(path: Path, data: Any) -> Manifest:
                     source_sha256=str(data.get("source_sha256") or ""),
                     text_sha256=str(data.get("text_sha256") or ""), extractor=str(data.get("extractor") or ""),
                     extracted=str(data.get("extracted") or ""), complete=complete, pages=pages)
+
+
+def read_manifest(documents_dir: Path, key: str) -> Manifest | None:
+    """The manifest of document ``key``, or None when it has none; ValueError naming the file when broken."""
+    path = manifest_path(documents_dir, key)
+    if not path.is_file():
+        return None
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return manifest_from_dict(path, data)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+        raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
