@@ -20,7 +20,15 @@ from urllib.parse import quote
 from kb.cite.citations import attach, markdown_escape, render
 from kb.cite.secondary import credit_for
 from kb.model.schema import Claim
-from kb.publish.exporters import ExportJob, ExportResult, LinkLine, anchored, claim_text, link_lines, quote_pages
+from kb.publish.exporters import (
+    ExportJob,
+    ExportResult,
+    LinkLine,
+    anchored,
+    claim_text,
+    link_lines,
+    quote_pages,
+)
 
 
 def link_break(lines: list[LinkLine]) -> str:
