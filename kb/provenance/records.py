@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.model.schema import Claim, Source
+from kb.provenance.links import LinkGraph, linked_from
 from kb.store.loader import KnowledgeBase
 
 
@@ -28,9 +29,19 @@ def anchor_records(kb: KnowledgeBase, claim: Claim) -> list[dict[str, Any] | Non
     return [a.to_dict() if a else None for a in anchors]
 
 
-def claim_record(kb: KnowledgeBase, claim: Claim, *, anchors: bool = True) -> dict[str, Any]:
-    """The full record: the claim's fields, its resolved sources, fingerprint, status, file."""
-    data = claim.model_dump(mode="json", exclude_defaults=False)
+def claim_record(kb: KnowledgeBase, claim: Claim, *, anchors: bool = True,
+                 graph: LinkGraph | None = None) -> dict[str, Any]:
+    """The full record: the claim's fields, its resolved sources, fingerprint, status, file.
+
+    ``links`` are the claim's own (outgoing) links, ``[{rel, id, note}]``; ``linked_from``
+    the links other claims of the base hold to it, ``[{rel, id, note}]`` with ``id`` the
+    claim that links. Pass a :class:`LinkGraph` built once when making many records (an export).
+    """
+    data: dict[str, Any] = {}
+    for key, value in claim.model_dump(mode="json", exclude_defaults=False).items():
+        data[key] = value
+        if key == "links":
+            data["linked_from"] = linked_from(kb, claim, graph)
     data["fingerprint"] = claim.fingerprint
     data["status"] = claim.status
     cites = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from kb.errors import BadInput
 
 if TYPE_CHECKING:
     from kb.model.schema import Claim
+    from kb.provenance.links import LinkGraph
     from kb.store.loader import KnowledgeBase
 
 
@@ -35,6 +37,21 @@ class ExportJob:
     """The document's title (pandoc, html, docx, odt)."""
     quotes: bool = False
     """Each claim as its verbatim quote (block quote) rather than its statement."""
+
+    @cached_property
+    def graph(self) -> LinkGraph:
+        """The base's links, built once per export (incoming links come from every claims file)."""
+        from kb.provenance.links import LinkGraph
+
+        return LinkGraph.of(self.kb)
+
+    @cached_property
+    def exported_ids(self) -> frozenset[str]:
+        """The ids of the claims in this export (a link to one of them is a link within the file);
+    only ids of the claim id pattern, so an id is always safe as an anchor."""
+        from kb.model.schema import CLAIM_ID
+
+        return frozenset(claim.id for claim in self.claims if CLAIM_ID.fullmatch(claim.id))
 
 
 @dataclass
@@ -143,6 +160,38 @@ def quote_pages(kb: KnowledgeBase, claims: list[Claim]) -> dict[str, str]:
         if span:
             pages[claim.id] = f"pp. {span}" if "-" in span else f"p. {span}"
     return pages
+
+
+# --- shared by the formats that show links between claims ----------------------------
+
+
+@dataclass(frozen=True)
+class LinkLine:
+    """One link as a reader sees it under a claim: "Repeats ctf-0302", "Contradicted by ctf-0100"."""
+
+    phrase: str
+    """"Repeats", "Contradicted by"... (kb.provenance.links.OUTGOING / INCOMING)."""
+    id: str
+    """The other claim."""
+    note: str
+    here: bool
+    """The other claim is in this export: its id links to it (``#ctf-0302``)."""
+
+
+def link_lines(job: ExportJob, claim: Claim) -> list[LinkLine]:
+    """The claim's links, its own first, then those other claims of the base hold to it."""
+    from kb.provenance.links import INCOMING, OUTGOING
+
+    lines = [LinkLine(OUTGOING[e.rel], e.target, e.note, e.target in job.exported_ids)
+             for e in job.graph.outgoing(claim.id)]
+    lines += [LinkLine(INCOMING[e.rel], e.source, e.note, e.source in job.exported_ids)
+              for e in job.graph.incoming(claim.id) if e.source != claim.id]
+    return lines
+
+
+def anchored(job: ExportJob, claim: Claim, lines: list[LinkLine]) -> bool:
+    """Whether the claim needs an anchor: another claim of the export links to it, or it to one."""
+    return claim.id in job.exported_ids and any(line.here for line in lines)
 
 
 def claim_text(job: ExportJob, claim: Claim) -> str:

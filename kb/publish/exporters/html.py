@@ -5,6 +5,11 @@ before it gets there (kb/cite/citations.py), the rest goes through ``html.escape
 (attributes with quotes escaped too). An address becomes a link only when it is
 http(s) or relative (``safe_href``): never ``javascript:`` or ``data:``. With
 ``--quotes`` each claim is a ``<blockquote>`` of its verbatim quote with its citation.
+
+Each claim's item has its id as anchor (``<li id="ctf-0302">``). Its links follow its
+line of details, one per line ("Repeats ctf-0302", "Contradicted by ctf-0100", then
+the note): the other claim's id links to ``#ctf-0302`` when it is on the page, plain
+text otherwise. They are kept with ``--quotes``, which keeps the line of details too.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from html import escape
 from kb.cite.citations import attach, render
 from kb.cite.csl import is_safe_url
 from kb.cite.secondary import credit_for
-from kb.publish.exporters import ExportJob, ExportResult, claim_text, quote_pages
+from kb.publish.exporters import ExportJob, ExportResult, LinkLine, claim_text, link_lines, quote_pages
 
 def safe_href(url: str) -> str | None:
     """``url`` escaped for an href when it is http(s) or relative; None for any other scheme
@@ -30,7 +35,21 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; }
 ol.claims > li { margin-bottom: 1rem; }
 .claim-meta { margin: 0.2rem 0 0; }
 .references p { padding-left: 2rem; text-indent: -2rem; margin: 0.4rem 0; }
-.notes { font-size: 0.95rem; }"""
+.notes { font-size: 0.95rem; }
+ul.claim-links { list-style: none; padding: 0; margin: 0.2rem 0 0; color: #555; font-size: 0.9rem; }"""
+
+
+def links_list(lines: list[LinkLine]) -> str:
+    """A claim's links as a list: "Repeats <a href="#ctf-0302">ctf-0302</a> — note" ("" without links)."""
+    if not lines:
+        return ""
+    items = []
+    for line in lines:
+        other = escape(line.id, quote=True)
+        ref = f'<a href="#{other}">{other}</a>' if line.here else other
+        note = f" — {escape(line.note, quote=False)}" if line.note else ""
+        items.append(f"<li>{escape(line.phrase)} {ref}{note}</li>")
+    return '\n<ul class="claim-links">\n' + "\n".join(items) + "\n</ul>"
 
 
 def export(job: ExportJob) -> ExportResult:
@@ -56,7 +75,8 @@ def export(job: ExportJob) -> ExportResult:
         meta = (f"{escape(claim.id)} · {escape(claim.kind)} · {source} · {escape(claim.section)}"
                 + ("" if job.quotes else f" · quote: “{escape(claim.quote_text)}”"))
         paragraph = f"<blockquote><p>{body}</p></blockquote>" if job.quotes else f"<p>{body}</p>"
-        items.append(f'<li id="{escape(claim.id)}">\n{paragraph}\n<p class="claim-meta">{meta}</p>\n</li>')
+        links = links_list(link_lines(job, claim))
+        items.append(f'<li id="{escape(claim.id)}">\n{paragraph}\n<p class="claim-meta">{meta}</p>{links}\n</li>')
     count = len(rendered.claims)
     out = [
         "<!DOCTYPE html>",

@@ -7,5 +7,5 @@ from kb.publish.exporters import ExportJob, ExportResult, json_text
 
 
 def export(job: ExportJob) -> ExportResult:
-    lines = [json_text(claim_record(job.kb, claim), f"claim {claim.id}") for claim in job.claims]
+    lines = [json_text(claim_record(job.kb, claim, graph=job.graph), f"claim {claim.id}") for claim in job.claims]
     return ExportResult("".join(line + "\n" for line in lines))

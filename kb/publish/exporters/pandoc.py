@@ -21,6 +21,11 @@ cited work's part is written out (formatted in the style) so the whole citation
 reads as the manual shows, and the cited work is listed (``nocite``) only where
 the style lists both. Numeric styles keep two pandoc citations
 "[@moj2011criminal, Table S5.7; cited in @barnardos2012cutting]" so both are numbered.
+
+Links between claims read as in the ``markdown`` export ("Repeats ctf-0302" after a
+hard line break, the id a link within the document when that claim is in it); a
+linked claim's anchor is an empty span ``[]{#ctf-0302}``, which docx and odt keep as
+a bookmark. Left out with ``--quotes``.
 """
 
 from __future__ import annotations
@@ -34,8 +39,11 @@ from kb.cite.csl import csl_items
 from kb.cite.secondary import credit_for, rule_for
 from kb.errors import BadInput
 from kb.publish.exporters import ExportJob, ExportResult, claim_text, quote_pages
+from kb.publish.exporters.markdown import with_links
 
 PANDOC_DEFAULT_STYLE = "chicago-author-date"
+ANCHOR = "[]{{#{id}}}"
+"""A claim's anchor: an empty span with the id (pandoc's bracketed_spans), a bookmark in docx and odt."""
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_]+(?:[:.\-][A-Za-z0-9_]+)*")
 _SELF_LINK = re.compile(r'<link\s+href="(https?://www\.zotero\.org/styles/[A-Za-z0-9._\-]+)"\s+rel="self"')
 
@@ -105,7 +113,8 @@ def document_text(job: ExportJob, *, references_inline: bool, csl: str | None,
         if job.quotes:
             body.append(f"> {text} {ref}")
         else:
-            body.append(f"- {text[:-1]} {ref}{text[-1]}" if text[-1:] in ".!?" else f"- {text} {ref}")
+            item = f"{text[:-1]} {ref}{text[-1]}" if text[-1:] in ".!?" else f"{text} {ref}"
+            body.append(f"- {with_links(job, claim, item, ANCHOR)}")
     front = ["---"]
     if job.title:
         front.append(f"title: {_yaml(markdown_escape(job.title))}")  # pandoc reads metadata as Markdown
