@@ -20,11 +20,12 @@ Query semantics:
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.errors import BadInput
+from kb.errors import BadInput, KbError
 from kb.model.statuses import check_status
 from kb.search.index import (
     FACET_FIELDS,
@@ -32,11 +33,14 @@ from kb.search.index import (
     FILTER_FIELDS,
     TEXT_FIELDS,
     Notice,
+    RETRIES,
+    RETRY_SECONDS,
     Progress,
     acronyms,
     index_vocabulary,
     index_words,
     open_index,
+    recover,
     slug,
 )
 
@@ -540,7 +544,24 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
         from kb.store.locate import index_dir_for
 
         index_dir = index_dir_for(root)
-    ix = open_index(root, index_dir, notice=notice, progress=progress)
+    healed = 0
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        ix = open_index(root, index_dir, notice=notice, progress=progress)
+        try:
+            return _run(ix, query_text, limit=limit, status=status, facets=facets)
+        except KbError:
+            raise
+        except Exception as exc:  # a verified read: a damaged index is healed, a swapped one reopened
+            if healed >= RETRIES or time.monotonic() > deadline:
+                raise
+            healed += recover(root, index_dir, ix, exc, notice=notice)
+        finally:
+            ix.close()
+
+
+def _run(ix: Any, query_text: str, *, limit: int | None, status: str | None,
+         facets: tuple[str, ...]) -> SearchOutcome:
     word_list: list[str] = []
 
     def words() -> list[str]:
@@ -548,24 +569,21 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
             word_list.extend(index_words(ix))
         return word_list
 
-    try:
-        q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words)
-        with ix.searcher() as searcher:
-            q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
-                                               index_vocabulary(ix)))
-            results = searcher.search(q, limit=None if facets else limit)
-            total, exact = _count(searcher, q, results, None if facets else limit)
-            analyzer = ix.schema["statement"].analyzer
-            terms = _matched_terms(q, searcher.reader())
-            shown = results[:limit] if limit is not None else results
-            hits = [_hit(r.fields(), r.score, _highlight_spans(r["statement"], analyzer, terms)) for r in shown]
-            counts = {}
-            if facets:
-                docs = set(results.docs())
-                counts = {name: _facet_counts(searcher, docs, name) for name in facets}
-            suggestion = suggest(query_text, words()) if not total else None
-    finally:
-        ix.close()
+    q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words)
+    with ix.searcher() as searcher:
+        q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
+                                           index_vocabulary(ix)))
+        results = searcher.search(q, limit=None if facets else limit)
+        total, exact = _count(searcher, q, results, None if facets else limit)
+        analyzer = ix.schema["statement"].analyzer
+        terms = _matched_terms(q, searcher.reader())
+        shown = results[:limit] if limit is not None else results
+        hits = [_hit(r.fields(), r.score, _highlight_spans(r["statement"], analyzer, terms)) for r in shown]
+        counts = {}
+        if facets:
+            docs = set(results.docs())
+            counts = {name: _facet_counts(searcher, docs, name) for name in facets}
+        suggestion = suggest(query_text, words()) if not total else None
     return SearchOutcome(hits=hits, total=total, exact=exact, facets=counts, suggestion=suggestion)
 
 
