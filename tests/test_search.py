@@ -207,3 +207,35 @@ def test_hits_credit_the_cited_work_and_the_document(run, small_kb: Path) -> Non
     assert r.stdout.startswith("tst-0002  [finding]  Jago et al. (2011), cited in Test Organisation (2020)\n")
     r = run("--kb", small_kb, "search", "1,190 young people", "--limit", "1")
     assert r.stdout.startswith("tst-0001  [statistic]  Test Organisation (2020)\n")
+
+
+def test_wildcards_expand_past_the_old_cap_of_64(bundled_kb: Path) -> None:
+    from kb.search.index import current_generation
+
+    run_search(bundled_kb, "missing", limit=1)
+    words = [w for w in current_generation(bundled_kb / "index").read_words() if w.startswith("a")]
+    assert len(words) > 64
+    outcome = run_search(bundled_kb, "a*", limit=None)
+    assert not outcome.capped and outcome.exact
+    # every claim holding any a-word is found: the same as searching them all by name
+    spelled = run_search(bundled_kb, " OR ".join(f'"{w}"' for w in words), limit=None)
+    assert outcome.total == spelled.total
+
+
+def test_capped_wildcard_says_so_and_counts_a_lower_bound(run, small_kb: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.search import searcher
+
+    full = run_search(small_kb, "c*", limit=None)
+    monkeypatch.setattr(searcher, "MAX_EXPANSIONS", 2)  # 'c*' matches calls, campaign, ... children
+    outcome = run_search(small_kb, "c*", limit=None)
+    assert outcome.capped and outcome.capped[0].startswith("c* (")
+    assert not outcome.exact and outcome.lower_bound
+    assert outcome.total < full.total
+    r = run("--kb", small_kb, "search", "c*")
+    assert r.exit_code == 0
+    assert f"at least {outcome.total} claim(s) match 'c*'" in r.stdout
+    assert "kb: the term c* (" in r.stderr and "lower bound" in r.stderr
+    monkeypatch.undo()
+    r = run("--kb", small_kb, "search", "c*")
+    assert f"\n{full.total} claim(s) match 'c*'" in r.stdout and r.stderr == ""

@@ -99,6 +99,13 @@ class SearchOutcome:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     """A corrected query when nothing matched and the index knows a close spelling."""
+    capped: list[str] = field(default_factory=list)
+    """Wildcard or fuzzy terms searched with only some of the words they match: ``total``
+    is then a lower bound (``exact`` is False)."""
+
+    @property
+    def lower_bound(self) -> bool:
+        return bool(self.capped)
 
 
 # --- parsing ------------------------------------------------------------------------
@@ -109,7 +116,10 @@ def _at(new: Any, old: Any) -> Any:
     return new.set_range(old.startchar, old.endchar)
 
 
-MAX_EXPANSIONS = 64
+MAX_EXPANSIONS = 512
+"""Words one fuzzy or wildcard term may stand for. Past it the term is searched with the
+first ``MAX_EXPANSIONS`` words (alphabetically), and the outcome says so (``capped``) and
+marks its count as a lower bound."""
 
 
 def close_words(text: str, words: list[str], maxdist: int = 1, prefix: int = 0) -> list[str]:
@@ -135,21 +145,43 @@ def close_words(text: str, words: list[str], maxdist: int = 1, prefix: int = 0) 
     return list(found)
 
 
-def expand_loose(node: Any, words: list[str]) -> list[str]:
-    """Words of the index (as written) that a fuzzy (``word~``) or wildcard (``exp*``) term matches."""
+def expand_loose(node: Any, words: list[str], capped: list[str] | None = None) -> list[str]:
+    """Words of the index (as written) that a fuzzy (``word~``) or wildcard (``exp*``) term
+    matches, at most ``MAX_EXPANSIONS``; a term that matches more is added to ``capped``.
+
+    A plain prefix (``exp*``) is a slice of the sorted word list (two binary searches);
+    other patterns are matched against the words that share their literal prefix.
+    """
+    from bisect import bisect_left
+
     from whoosh.qparser import plugins
 
     text = node.text.lower()
     if isinstance(node, plugins.FuzzyTermPlugin.FuzzyTermNode):
-        return close_words(text, words, node.maxdist, node.prefixlength)[:MAX_EXPANSIONS]
-    import fnmatch
+        found = close_words(text, words, node.maxdist, node.prefixlength)
+        label = f"{node.text}~"
+    else:
+        pattern_text = text if isinstance(node, plugins.WildcardPlugin.WildcardNode) else text + "*"
+        literal = re.match(r"[^*?\[]*", pattern_text).group(0)
+        start = bisect_left(words, literal)
+        end = bisect_left(words, literal + "\U0010ffff") if literal else len(words)
+        if pattern_text == literal + "*":
+            found = words[start:end]
+        else:
+            import fnmatch
 
-    pattern = re.compile(fnmatch.translate(text if isinstance(node, plugins.WildcardPlugin.WildcardNode)
-                                           else text + "*"))
-    return [w for w in words if pattern.match(w)][:MAX_EXPANSIONS]
+            pattern = re.compile(fnmatch.translate(pattern_text))
+            found = [w for w in words[start:end] if pattern.match(w)]
+        label = pattern_text
+    if len(found) > MAX_EXPANSIONS:
+        if capped is not None:
+            capped.append(f"{label} ({len(found)} words; searched the first {MAX_EXPANSIONS})")
+        found = found[:MAX_EXPANSIONS]
+    return found
 
 
-def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any) -> Any:
+def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any,
+                        capped: list[str] | None = None) -> Any:
     """A Whoosh parser plugin for free words: an acronym also searches its expansions, an
     expansion its acronym; fuzzy and wildcard terms become the words of the index they match
     (as written, since stems make poor targets: 'exploitaton~' should find 'exploitation').
@@ -181,7 +213,7 @@ def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any) 
                 continue
             unfielded = getattr(node, "fieldname", "x") is None
             if unfielded and isinstance(node, loose):
-                matches = expand_loose(node, words())
+                matches = expand_loose(node, words(), capped)
                 out.append(syntax.OrGroup([_at(syntax.WordNode(w), node) for w in matches]) if matches else node)
                 i += 1
                 continue
@@ -281,8 +313,9 @@ def _fix_coordination_scores() -> None:
     CoordMatcher._kb_fixed = True
 
 
-def make_parser(schema: Any, words: Any = list) -> Any:
-    """The query parser; ``words`` returns the index's word list (for fuzzy and wildcard terms)."""
+def make_parser(schema: Any, words: Any = list, capped: list[str] | None = None) -> Any:
+    """The query parser; ``words`` returns the index's word list (for fuzzy and wildcard terms);
+    fuzzy and wildcard terms that stand for more than ``MAX_EXPANSIONS`` words are added to ``capped``."""
     from whoosh import qparser
 
     _fix_coordination_scores()
@@ -292,7 +325,7 @@ def make_parser(schema: Any, words: Any = list) -> Any:
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer, words))
+    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer, words, capped))
     parser.add_plugin(_required_filters_plugin(group))
     return parser
 
@@ -325,7 +358,8 @@ def _query_errors(q: Any) -> list[str]:
     return errors
 
 
-def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any = list) -> Any:
+def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any = list,
+                capped: list[str] | None = None) -> Any:
     """Parse a query string; :class:`BadInput` (exit 2) when it cannot be understood."""
     from whoosh import query
 
@@ -335,7 +369,7 @@ def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any
         raise BadInput("empty search query", hint="give some words, e.g. kb search \"going missing\"")
     _check_fields(text)
     try:
-        q = make_parser(schema, words).parse(text)
+        q = make_parser(schema, words, capped).parse(text)
     except Exception as exc:  # the parser's own failures (rare) are bad input, not bugs of ours
         raise BadInput(f"cannot parse the query '{text}': {exc}",
                        hint="check quotes, brackets and field:value pairs") from None
@@ -569,7 +603,8 @@ def _run(ix: Any, query_text: str, *, limit: int | None, status: str | None,
             word_list.extend(index_words(ix))
         return word_list
 
-    q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words)
+    capped: list[str] = []
+    q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words, capped=capped)
     with ix.searcher() as searcher:
         q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
                                            index_vocabulary(ix)))
@@ -584,7 +619,10 @@ def _run(ix: Any, query_text: str, *, limit: int | None, status: str | None,
             docs = set(results.docs())
             counts = {name: _facet_counts(searcher, docs, name) for name in facets}
         suggestion = suggest(query_text, words()) if not total else None
-    return SearchOutcome(hits=hits, total=total, exact=exact, facets=counts, suggestion=suggestion)
+    if capped:
+        exact = False
+    return SearchOutcome(hits=hits, total=total, exact=exact, facets=counts, suggestion=suggestion,
+                         capped=capped)
 
 
 def search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
