@@ -191,14 +191,15 @@ def test_reported_total_is_the_number_of_matches(bundled_kb: Path, query: str) -
     assert [h.id for h in limited.hits] == [h.id for h in every.hits[:2]]
 
 
-def test_large_bases_report_an_upper_estimate(bundled_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counts_are_exact_past_the_rescored_depth(bundled_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import kb.search.searcher
     from kb.search.searcher import run_search
 
-    real = run_search(bundled_kb, "sexual", limit=None).total
-    monkeypatch.setattr(kb.search.searcher, "EXACT_COUNT_DOCS", 0)
-    outcome = run_search(bundled_kb, "sexual", limit=2)
-    assert not outcome.exact and outcome.total >= real
+    every = run_search(bundled_kb, "sexual", limit=None)
+    monkeypatch.setattr(kb.search.searcher, "RESCORE_DEPTH", 3)
+    outcome = run_search(bundled_kb, "sexual", limit=2, facets=("kind",))
+    assert outcome.exact and outcome.total == every.total > 3
+    assert sum(outcome.facets["kind"].values()) == every.total
 
 
 def test_hits_credit_the_cited_work_and_the_document(run, small_kb: Path) -> None:

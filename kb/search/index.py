@@ -256,7 +256,7 @@ def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict
         "data": {
             "kind": claim.kind, "quote": quote, "section": claim.section, "places": list(claim.places),
             "topics": list(claim.topics), "period": claim.period, "cites": cites, "status": status,
-            "fingerprint": fingerprint, "document": claim.document,
+            "fingerprint": fingerprint, "document": claim.document, "years": sorted(years),
             "document_label": document_source["label"] if document_source else claim.document,
         },
     }
