@@ -240,3 +240,20 @@ def test_capped_wildcard_says_so_and_counts_a_lower_bound(run, small_kb: Path,
     monkeypatch.undo()
     r = run("--kb", small_kb, "search", "c*")
     assert f"\n{full.total} claim(s) match 'c*'" in r.stdout and r.stderr == ""
+
+
+def test_rescore_rewards_more_words_and_hints() -> None:
+    from kb.search.searcher import rescore
+
+    def data(kind: str = "finding", places: tuple[str, ...] = ()) -> dict:
+        return {"data": {"kind": kind, "places": list(places), "topics": []}}
+
+    one = frozenset({("statement", b"miss")})
+    two = frozenset({("statement", b"miss"), ("quote", b"care")})
+    # equal engine scores: the claim matching more of the query's terms comes first
+    assert rescore([(1.0, one, data()), (1.0, two, data())], terms=4, hints=[]) == [1, 0]
+    # a vocabulary hint the claim carries (a place named in the question) outranks that
+    hinted = [(1.0, two, data()), (1.0, one, data(places=("Northern Ireland",)))]
+    assert rescore(hinted, terms=4, hints=[("place", "northern-ireland")]) == [1, 0]
+    # filter fields do not count as matched words; ties keep the engine's order
+    assert rescore([(1.0, one, data()), (1.0, one | {("kind", b"finding")}, data())], terms=4, hints=[]) == [0, 1]

@@ -499,17 +499,19 @@ def _stats_shape(stats: Any) -> str | None:
     """What is wrong with the shape of a generation's stats.json, if anything."""
     if not isinstance(stats, dict):
         return "is not a mapping"
-    files = stats.get("files")
-    if not isinstance(files, dict) or not all(
-            isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v) for v in files.values()):
+    if not _pairs_table(stats.get("files")):
         return "has no valid 'files' table"
     if not isinstance(stats.get("docs"), int):
         return "has no claim count"
-    checksums = stats.get("checksums", {})
-    if not isinstance(checksums, dict) or not all(
-            isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v) for v in checksums.values()):
+    if not _pairs_table(stats.get("checksums", {})):
         return "has damaged checksums"
     return None
+
+
+def _pairs_table(table: Any) -> bool:
+    """A mapping of names to ``[int, int]`` (size and mtime, or size and CRC)."""
+    return isinstance(table, dict) and all(
+        isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v) for v in table.values())
 
 
 def _state_shape(state: Any) -> str | None:
