@@ -104,9 +104,9 @@ def test_binary_or_empty_current_is_rebuilt(run, small_kb: Path, damage: bytes) 
 
 @pytest.mark.parametrize("manifest, text", [
     ("stats.json", "[]"),
-    ("stats.json", '{"schema": 3, "docs": 7, "files": 5}'),
-    ("stats.json", '{"schema": 3, "docs": "7", "files": {}}'),
-    ("stats.json", '{"schema": 3, "docs": 7, "files": {"claims/x.yaml": "big"}}'),
+    ("stats.json", '{"schema": 4, "docs": 7, "files": 5}'),
+    ("stats.json", '{"schema": 4, "docs": "7", "files": {}}'),
+    ("stats.json", '{"schema": 4, "docs": 7, "files": {"claims/x.yaml": "big"}}'),
     ("state.json", "[1, 2]"),
     ("state.json", '{"files": {"claims/testorg2020study.yaml": ["tst-0001"]}, "sources": {}}'),
     ("state.json", '{"files": {}, "sources": []}'),

@@ -47,7 +47,7 @@ from kb.store.lock import LockBusy, NotWritable, file_lock, writable_error
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the schema or what is stored changes: an older index is rebuilt."""
 
 TEXT_FIELDS = ("statement", "quote", "section", "cited")
@@ -155,11 +155,12 @@ def make_schema() -> Any:
         period=tags(),
         status=tags(),
         document=tags(),
-        # one precision level (shift_step=bits): the default of 4 bits wrote 8 terms per year
-        # and 16 per value, 28% of all postings; ranges over the few distinct years and
-        # values of a base enumerate their terms quickly instead
+        # Fewer precision levels: the default (shift_step=4) wrote 8 terms per year and 16 per
+        # value, 28% of all postings. Years take one level (a range enumerates the few
+        # distinct years of a base); values, thousands of distinct numbers, keep 4 levels
+        # (shift_step=16), since one level made `value:>=1000` enumerate every value term.
         year=fields.NUMERIC(int, bits=32, signed=False, shift_step=32),
-        value=fields.NUMERIC(float, shift_step=64),
+        value=fields.NUMERIC(float, shift_step=16),
         data=fields.STORED,
     )
 

@@ -516,9 +516,33 @@ def _all_stored(searcher: Any, q: Any) -> Any:
         yield searcher.stored_fields(docnum)
 
 
+def _matched_terms_of(reader: Any, terms: set[tuple[str, Any]], docnums: list[int]) -> dict[int, frozenset]:
+    """Which of the query's terms each of a few documents holds: one pass along each term's
+    postings, skipping to the documents in order (cheaper than Whoosh's ``terms=True``,
+    which records the matched terms of every match, not just of the top hits)."""
+    found: dict[int, set] = {d: set() for d in docnums}
+    order = sorted(found)
+    for fieldname, text in terms:
+        try:
+            postings = reader.postings(fieldname, text)
+        except Exception:  # noqa: BLE001 (TermNotFound and the like: the term is in no document)
+            continue
+        for docnum in order:
+            if not postings.is_active():
+                break
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+                if not postings.is_active():
+                    break
+            if postings.id() == docnum:
+                found[docnum].add((fieldname, text))
+    return {d: frozenset(ts) for d, ts in found.items()}
+
+
 def _query_terms(q: Any, reader: Any) -> set[tuple[str, Any]]:
-    """The query's terms that the index holds (what coordination counts)."""
-    return {(f, t) for f, t in q.existing_terms(reader, phrases=True, expand=True) if f in TEXT_FIELDS}
+    """The query's single-word terms that the index holds (what coordination counts). The
+    words of a phrase are left out: a claim holding them apart does not match the phrase."""
+    return {(f, t) for f, t in q.existing_terms(reader, phrases=False, expand=True) if f in TEXT_FIELDS}
 
 
 _FREE_WORD = re.compile(r'"[^"]*"|\S+:\S+|[\w’\']+')
@@ -613,10 +637,12 @@ def _run(ix: Any, query_text: str, *, limit: int | None, status: str | None,
         reader = searcher.reader()
         hints = vocabulary_hints(query_text, reader, ix.schema["statement"].analyzer, index_vocabulary(ix))
         wanted = None if limit is None else max(limit, RESCORE_DEPTH)
-        results = searcher.search(q, limit=wanted, terms=True)
+        results = searcher.search(q, limit=wanted)
         top = results[:RESCORE_DEPTH] if wanted is None else results
-        candidates = [(r.score, frozenset(r.matched_terms() or ()), r.fields()) for r in top]
-        order = rescore(candidates, len(_query_terms(q, reader)), hints)
+        query_terms = _query_terms(q, reader)
+        matched = _matched_terms_of(reader, query_terms, [r.docnum for r in top])
+        candidates = [(r.score, matched[r.docnum], r.fields()) for r in top]
+        order = rescore(candidates, len(query_terms), hints)
         ranked = [candidates[i] for i in order]
         if wanted is None and len(results) > RESCORE_DEPTH:
             ranked += [(r.score, frozenset(), r.fields()) for r in results[RESCORE_DEPTH:]]
