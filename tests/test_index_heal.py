@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from kb.search import index as kbindex
-from kb.search.index import current_generation, index_numbers
+from kb.search.documents import index_numbers
+from kb.search.index import current_generation
 from kb.search.searcher import _run, run_search, search_ids
 
 ROOT = Path(__file__).resolve().parent.parent
