@@ -6,7 +6,8 @@ measures, each step in a fresh process so memory and cold start are honest:
 - full index build (``kb index --rebuild``): seconds, claims/s, peak RSS;
 - in-process query latency (``kb.search.searcher.run_search``, freshness check included), p50/p95
   over a fixed query mix;
-- cold ``kb search`` wall time (a subprocess per run, median), beside the bare imports
+- cold ``kb search`` wall time (a subprocess per run, median; and the worst query of the
+  mix, one run each), beside the bare imports
   ``python -c "import typer, pydantic, whoosh.index, whoosh.qparser"``;
 - edit one claim, then ``kb search`` (the incremental refresh included);
 - the floor: bare Whoosh on the same fields (documents prepared beforehand, one writer,
@@ -148,6 +149,7 @@ def bench(size: int, work: Path, runs: int, bare: bool) -> dict:
     latency, rss = run_child(QUERY, str(base), json.dumps(QUERIES))
     row.update(query_p50_ms=latency["p50"], query_p95_ms=latency["p95"], query_peak_mb=rss)
     row["cold_search_ms"] = wall(KB + ["--kb", str(base), "search", "children missing"], runs)
+    row["cold_worst_of_mix_ms"] = max(wall(KB + ["--kb", str(base), "search", q], 1) for q in QUERIES)
     edits = []
     for n in range(3):
         edit_one(base, n + size)

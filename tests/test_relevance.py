@@ -34,17 +34,23 @@ def test_recall_at_5(bundled_kb: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert not unresolved, f"expectations that match no claim (update relevance.yaml): {unresolved}"
     found = total = 0
     misses = []
+    by_set: dict[str, list[int]] = {}  # optional `set: tuning | held-out` per question
     for case in cases:
         top = search_ids(bundled_kb, case["query"], limit=K)
         for substring in case["expect"]:
             total += 1
+            tally = by_set.setdefault(str(case.get("set", "all")), [0, 0])
+            tally[1] += 1
             if expected_ids(kb, substring) & set(top):
                 found += 1
+                tally[0] += 1
             else:
                 misses.append(f"{case['query']!r} -> {substring!r} (top {K}: {top})")
     recall = found / total
     with capsys.disabled():
         print(f"\nrecall@{K} on {len(cases)} researcher queries: {recall:.3f} ({found}/{total}); target {GOAL}")
+        if len(by_set) > 1:
+            print("  " + "; ".join(f"{name}: {hit}/{n}" for name, (hit, n) in sorted(by_set.items())))
         for miss in misses:
             print(f"  missed: {miss}")
     assert recall >= GOAL, f"recall@{K} {recall:.3f} < {GOAL}"

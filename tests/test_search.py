@@ -191,14 +191,15 @@ def test_reported_total_is_the_number_of_matches(bundled_kb: Path, query: str) -
     assert [h.id for h in limited.hits] == [h.id for h in every.hits[:2]]
 
 
-def test_large_bases_report_an_upper_estimate(bundled_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counts_are_exact_past_the_rescored_depth(bundled_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import kb.search.searcher
     from kb.search.searcher import run_search
 
-    real = run_search(bundled_kb, "sexual", limit=None).total
-    monkeypatch.setattr(kb.search.searcher, "EXACT_COUNT_DOCS", 0)
-    outcome = run_search(bundled_kb, "sexual", limit=2)
-    assert not outcome.exact and outcome.total >= real
+    every = run_search(bundled_kb, "sexual", limit=None)
+    monkeypatch.setattr(kb.search.searcher, "RESCORE_DEPTH", 3)
+    outcome = run_search(bundled_kb, "sexual", limit=2, facets=("kind",))
+    assert outcome.exact and outcome.total == every.total > 3
+    assert sum(outcome.facets["kind"].values()) == every.total
 
 
 def test_hits_credit_the_cited_work_and_the_document(run, small_kb: Path) -> None:
@@ -207,3 +208,52 @@ def test_hits_credit_the_cited_work_and_the_document(run, small_kb: Path) -> Non
     assert r.stdout.startswith("tst-0002  [finding]  Jago et al. (2011), cited in Test Organisation (2020)\n")
     r = run("--kb", small_kb, "search", "1,190 young people", "--limit", "1")
     assert r.stdout.startswith("tst-0001  [statistic]  Test Organisation (2020)\n")
+
+
+def test_wildcards_expand_past_the_old_cap_of_64(bundled_kb: Path) -> None:
+    from kb.search.index import current_generation
+
+    run_search(bundled_kb, "missing", limit=1)
+    words = [w for w in current_generation(bundled_kb / "index").read_words() if w.startswith("a")]
+    assert len(words) > 64
+    outcome = run_search(bundled_kb, "a*", limit=None)
+    assert not outcome.capped and outcome.exact
+    # every claim holding any a-word is found: the same as searching them all by name
+    spelled = run_search(bundled_kb, " OR ".join(f'"{w}"' for w in words), limit=None)
+    assert outcome.total == spelled.total
+
+
+def test_capped_wildcard_says_so_and_counts_a_lower_bound(run, small_kb: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.search import searcher
+
+    full = run_search(small_kb, "c*", limit=None)
+    monkeypatch.setattr(searcher, "MAX_EXPANSIONS", 2)  # 'c*' matches calls, campaign, ... children
+    outcome = run_search(small_kb, "c*", limit=None)
+    assert outcome.capped and outcome.capped[0].startswith("c* (")
+    assert not outcome.exact and outcome.lower_bound
+    assert outcome.total < full.total
+    r = run("--kb", small_kb, "search", "c*")
+    assert r.exit_code == 0
+    assert f"at least {outcome.total} claim(s) match 'c*'" in r.stdout
+    assert "kb: the term c* (" in r.stderr and "lower bound" in r.stderr
+    monkeypatch.undo()
+    r = run("--kb", small_kb, "search", "c*")
+    assert f"\n{full.total} claim(s) match 'c*'" in r.stdout and r.stderr == ""
+
+
+def test_rescore_rewards_more_words_and_hints() -> None:
+    from kb.search.searcher import rescore
+
+    def data(kind: str = "finding", places: tuple[str, ...] = ()) -> dict:
+        return {"data": {"kind": kind, "places": list(places), "topics": []}}
+
+    one = frozenset({("statement", b"miss")})
+    two = frozenset({("statement", b"miss"), ("quote", b"care")})
+    # equal engine scores: the claim matching more of the query's terms comes first
+    assert rescore([(1.0, one, data()), (1.0, two, data())], terms=4, hints=[]) == [1, 0]
+    # a vocabulary hint the claim carries (a place named in the question) outranks that
+    hinted = [(1.0, two, data()), (1.0, one, data(places=("Northern Ireland",)))]
+    assert rescore(hinted, terms=4, hints=[("place", "northern-ireland")]) == [1, 0]
+    # filter fields do not count as matched words; ties keep the engine's order
+    assert rescore([(1.0, one, data()), (1.0, one | {("kind", b"finding")}, data())], terms=4, hints=[]) == [0, 1]

@@ -73,7 +73,7 @@ def _render_plain(outcome: Any, query: str) -> None:
 def _summary(outcome: Any, query: str, write: Any) -> None:
     shown = len(outcome.hits)
     more = f" (showing {shown}; --limit to see more)" if outcome.total > shown else ""
-    about = "" if outcome.exact else "about "
+    about = "at least " if getattr(outcome, "lower_bound", False) else "" if outcome.exact else "about "
     write(f"{about}{outcome.total} claim(s) match '{query}'{more}\n")
     for name, counts in outcome.facets.items():
         write(f"\nBy {name}\n")
@@ -130,6 +130,9 @@ def search(
     root, index_dir = _root_and_index(ctx)
     outcome = run_search(root, query, limit=limit, status=status, facets=tuple(facet or ()),
                          index_dir=index_dir, notice=_notice, progress=_progress())
+    for term in outcome.capped:
+        _notice(f"the term {term} matches too many words to search them all; the count is a lower "
+                f"bound (narrow the term)")
     if as_json:
         sys.stdout.write(json.dumps([h.to_json() for h in outcome.hits], ensure_ascii=False, indent=2) + "\n")
     if not outcome.total:

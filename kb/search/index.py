@@ -1,4 +1,5 @@
-"""The search index: the only module that touches Whoosh.
+"""The search index on disk: generations, upkeep, healing (what a claim's document holds is
+in :mod:`kb.search.documents`; queries are in :mod:`kb.search.searcher`).
 
 The index is derived from the text files and kept beside them in the base's index
 directory (``KnowledgeBase.index_dir``, normally ``index/``)::
@@ -6,7 +7,8 @@ directory (``KnowledgeBase.index_dir``, normally ``index/``)::
     index/CURRENT          name of the live generation (written atomically)
     index/.lock            advisory lock: one writer at a time
     index/g-<stamp>/whoosh the Whoosh index of that generation
-    index/g-<stamp>/stats.json   size and mtime_ns of every input file + schema version
+    index/g-<stamp>/stats.json   size and mtime_ns of every input file + schema version,
+                                 size and CRC-32 of every Whoosh file (``checksums``)
     index/g-<stamp>/state.json   per claim file: claim id -> fingerprint and status;
                                  per cited source: what the index stored about it
     index/g-<stamp>/words.txt    every word of the statements and quotes, as written
@@ -41,12 +43,23 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import InvalidKnowledgeBase, KbError, WriteError
+from kb.search.documents import (
+    acronyms,
+    claim_document,
+    index_numbers,
+    make_schema,
+    period_years,
+    slug,
+    source_summary,
+    text_words,
+    tune_whoosh,
+)
 from kb.store.fileio import atomic_write_text
 from kb.store.lock import LockBusy, NotWritable, file_lock, writable_error
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 """Bump when the schema or what is stored changes: an older index is rebuilt."""
 
 TEXT_FIELDS = ("statement", "quote", "section", "cited")
@@ -55,6 +68,12 @@ FILTER_FIELDS = frozenset({"id", "kind", "place", "topic", "source", "citekey", 
                            "status", "value", "document"})
 FACET_FIELDS = ("kind", "place", "topic", "source", "status", "year")
 LOCK_TIMEOUT = float(os.environ.get("KB_INDEX_LOCK_TIMEOUT", "5"))
+VERIFY_BYTES = int(os.environ.get("KB_INDEX_VERIFY_BYTES", str(8 << 20)))
+"""Indexes up to this size (about 5,000 claims) are checked against their checksums at every
+open, a few ms; larger ones by `kb index` and by the verified read of every search."""
+LIMIT_MB = 512
+"""Whoosh's sort buffer per writer: at 128 MB a 20k build spilled runs to disk and spent
+23 s of 70 s pickling and reading them back (issue 13's profile)."""
 BIG_BUILD = 2000  # claims: above this a rebuild uses Whoosh's multi-segment writer
 
 Notice = Callable[[str], None]
@@ -73,143 +92,22 @@ class _Corrupt(Exception):
     """The stored index cannot be read."""
 
 
-# --- schema ------------------------------------------------------------------------
+class _NoSpace(Exception):
+    """The disk (or quota) is full."""
 
 
-def slug(value: str) -> str:
-    """How places, topics, kinds and periods are indexed: ``Northern Ireland`` -> ``northern-ireland``."""
-    return "-".join(value.lower().split())
+class _Vanished(Exception):
+    """The generation being opened was swapped out and deleted by a writer meanwhile."""
 
 
-def make_schema() -> Any:
-    from whoosh import analysis, fields, formats
+def _crc32(path: Path) -> int:
+    import zlib
 
-    stem = analysis.StemmingAnalyzer()
-    # A comma-separated list of values, each one token: "Northern Ireland" -> "northern-ireland",
-    # so `place:northern-ireland` and `place:"Northern Ireland"` both match it.
-    values = (analysis.RegexTokenizer(r"[^,]+") | analysis.StripFilter() | analysis.LowercaseFilter()
-              | analysis.SubstitutionFilter(r"\s+", "-"))
-
-    def tags() -> Any:
-        # filters only: no frequencies, no field lengths (they would cost time and add nothing)
-        return fields.FieldType(formats.Existence(), values, scorable=False)
-
-    return fields.Schema(
-        id=fields.ID(unique=True, stored=True),
-        statement=fields.TEXT(analyzer=stem, stored=True),
-        quote=fields.TEXT(analyzer=stem),
-        section=fields.TEXT(analyzer=stem),
-        cited=fields.TEXT(analyzer=stem),
-        kind=tags(),
-        place=tags(),
-        topic=tags(),
-        source=tags(),
-        citekey=tags(),
-        period=tags(),
-        status=tags(),
-        document=tags(),
-        year=fields.NUMERIC(int, bits=32, signed=False),
-        value=fields.NUMERIC(float),
-        data=fields.STORED,
-    )
-
-
-_YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)(?:\s*[-–/]\s*(\d{2,4}))?\b")
-
-
-def period_years(period: str) -> list[int]:
-    """Years a period covers: '2010-11' -> [2010, 2011]; 'March 2011' -> [2011]; '2009-2010' -> [2009, 2010]."""
-    years: set[int] = set()
-    for m in _YEAR.finditer(period):
-        start = int(m.group(1))
-        end = start
-        if m.group(2):
-            tail = m.group(2)
-            end = int(tail) if len(tail) == 4 else start - start % 100 + int(tail)
-            if not start <= end <= start + 20:
-                end = start
-        years.update(range(start, end + 1))
-    return sorted(years)
-
-
-def _acronym_names(names: Iterable[str], acronyms: dict[str, list[str]]) -> list[str]:
-    """Acronyms of organisation names, so `source:moj` finds the Ministry of Justice."""
-    def fold(text: str) -> str:
-        return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
-
-    out = []
-    for name in names:
-        folded = fold(name)
-        out += [a for a, expansions in acronyms.items() if folded in {fold(e) for e in expansions}]
-    return out
-
-
-def source_summary(source: Any, acronyms: dict[str, list[str]]) -> dict[str, Any]:
-    """What the index keeps about a cited work (a ``kb.model.schema.Source``)."""
-    names = [a.family if hasattr(a, "family") else a.name for a in source.authors]
-    return {"label": source.label(), "names": names + _acronym_names(names, acronyms),
-            "year": source.year, "title": source.title}
-
-
-def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], str]:
-    """The Whoosh document for a ``kb.model.schema.Claim`` and its index key (fingerprint:status)."""
-    fingerprint = claim.fingerprint
-    review = claim.review
-    if review is None:
-        status = "unreviewed"
-    elif review.fingerprint and review.fingerprint != fingerprint:
-        status = "stale"
-    else:
-        status = review.status
-    keys = claim.cited_keys
-    cited = [sources.get(k) for k in keys]
-    names = [n for s in cited if s for n in s["names"]]
-    titles = [s["title"] for s in cited if s]
-    quote = claim.quote_text
-    years = set(period_years(claim.period))
-    years.update(s["year"] for s in cited if s and s["year"])
-    cites = []
-    for cite in claim.cites:
-        summary = sources.get(cite.key)
-        cites.append({"key": cite.key, "label": summary["label"] if summary else cite.key,
-                      "footnote": cite.footnote, "locator": cite.locator})
-    document_source = sources.get(claim.document)
-    doc: dict[str, Any] = {
-        "id": claim.id,
-        "statement": claim.statement,
-        "quote": quote,
-        "section": claim.section,
-        "cited": " ".join(names + titles),
-        "kind": claim.kind,
-        "place": ",".join(claim.places),
-        "topic": ",".join(claim.topics),
-        "source": ",".join(keys + names),
-        "citekey": ",".join(keys),
-        "period": ",".join([claim.period] + [str(y) for y in period_years(claim.period)]) if claim.period else "",
-        "status": status,
-        "document": claim.document,
-        "data": {
-            "kind": claim.kind, "quote": quote, "section": claim.section, "places": list(claim.places),
-            "topics": list(claim.topics), "period": claim.period, "cites": cites, "status": status,
-            "fingerprint": fingerprint, "document": claim.document,
-            "document_label": document_source["label"] if document_source else claim.document,
-        },
-    }
-    if years:
-        doc["year"] = sorted(years)
-    values = [float(q.value) for q in claim.quantities]
-    if values:
-        doc["value"] = values
-    return doc, f"{fingerprint}:{status}"
-
-
-# --- acronyms ------------------------------------------------------------------------
-
-def acronyms() -> dict[str, list[str]]:
-    """Acronym (lower case) -> expansions (lower case), as search matches them."""
-    from kb.search.acronyms import acronym_table
-
-    return {key.lower(): [e.lower() for e in expansions] for key, expansions in acronym_table().items()}
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 # --- the files an index is built from ----------------------------------------------
@@ -288,23 +186,80 @@ class Generation:
     def whoosh_dir(self) -> Path:
         return self.path / "whoosh"
 
-    def open(self) -> Any:
+    def open(self, verify: bool = True) -> Any:
+        """The Whoosh index; its files are checked against their checksums first when the
+        index is small (a full read of up to ``VERIFY_BYTES``); larger indexes rely on the
+        verified read of :func:`recover` and on ``kb index``, which always checks."""
         from whoosh.index import open_dir
 
+        if not self.path.is_dir():
+            raise _Vanished(f"{self.path.name} is gone")
+        if verify and self.index_bytes() <= VERIFY_BYTES:
+            bad = self.damaged_files()
+            if bad:
+                raise _Corrupt(f"{', '.join(bad[:3])} fail{'s' if len(bad) == 1 else ''} its checksum")
+        tune_whoosh()
         try:
             ix = open_dir(str(self.whoosh_dir))
             count = ix.doc_count()
         except Exception as exc:  # whoosh raises many kinds on damaged files
+            if self.deleted():
+                raise _Vanished(f"{self.path.name} is gone") from exc
             raise _Corrupt(f"{type(exc).__name__}: {exc}") from exc
         if count != self.stats.get("docs"):
             raise _Corrupt(f"it holds {count} claims where its manifest says {self.stats.get('docs')}")
         return ix
 
+    def deleted(self) -> bool:
+        """Whether this generation is (being) deleted by someone else (``rm -rf index/``):
+        its directory, or the table of contents Whoosh writes first, is gone."""
+        try:
+            return not any(self.whoosh_dir.glob("*.toc"))
+        except OSError:
+            return True
+
+    def index_bytes(self) -> int:
+        return sum(size for size, _ in self.stats.get("checksums", {}).values())
+
     def read_state(self) -> dict[str, Any]:
         try:
-            return json.loads((self.path / "state.json").read_text(encoding="utf-8"))
+            state = json.loads((self.path / "state.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise _Corrupt(f"unreadable state.json ({exc})") from exc
+        problem = _state_shape(state)
+        if problem:
+            raise _Corrupt(f"state.json {problem}")
+        return state
+
+    def checksums(self, known: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
+        """Size and CRC-32 of every file of the Whoosh index. Whoosh never rewrites a
+        segment file in place (new data goes to new names), so ``known`` sums are reused."""
+        out = {}
+        known = known or {}
+        for path in sorted(self.whoosh_dir.iterdir()):
+            if not path.is_file() or path.suffix == ".lock" or path.name.endswith("WRITELOCK"):
+                continue
+            size = path.stat().st_size
+            if path.name in known and known[path.name][0] == size and not path.name.endswith(".toc"):
+                out[path.name] = known[path.name]
+            else:
+                out[path.name] = [size, _crc32(path)]
+        return out
+
+    def damaged_files(self) -> list[str]:
+        """Files of the Whoosh index whose size or CRC-32 differ from the manifest (a full read)."""
+        expected = self.stats.get("checksums")
+        if not expected:
+            return []
+        bad = []
+        for name, (size, crc) in expected.items():
+            path = self.whoosh_dir / name
+            try:
+                if path.stat().st_size != size or _crc32(path) != crc:
+                    bad.append(name)
+            except OSError:
+                bad.append(name)
+        return bad
 
     def read_words(self) -> list[str]:
         try:
@@ -334,26 +289,74 @@ class Generation:
         # state first, stats last: stats.json says which file versions the index reflects,
         # so a crash in between only makes the next refresh re-check those files.
         atomic_write_text(self.path / "state.json", json.dumps(state, separators=(",", ":")))
-        self.stats = {"schema": SCHEMA_VERSION, "docs": docs, **snap.to_dict()}
+        sums = self.checksums(self.stats.get("checksums"))
+        self.stats = {"schema": SCHEMA_VERSION, "docs": docs, **snap.to_dict(), "checksums": sums}
         atomic_write_text(self.path / "stats.json", json.dumps(self.stats, separators=(",", ":")))
 
 
 def current_generation(index_dir: Path) -> Generation | None:
     """The live generation, or None when there is none (or its pointer or manifest is damaged)."""
-    try:
-        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except OSError:
+    name = current_name(index_dir)
+    if name is None:
         return None
-    if not re.fullmatch(r"g-[\w.-]+", name):
-        raise _Corrupt("its CURRENT pointer is damaged")
     path = index_dir / name
     try:
         stats = json.loads((path / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except FileNotFoundError as exc:
+        raise _Vanished(f"{path.name} is gone") from exc
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         raise _Corrupt(f"unreadable stats.json ({exc})") from exc
-    if not isinstance(stats, dict):
-        raise _Corrupt("stats.json is not a mapping")
+    problem = _stats_shape(stats)
+    if problem:
+        raise _Corrupt(f"stats.json {problem}")
     return Generation(path, stats)
+
+
+def current_name(index_dir: Path) -> str | None:
+    """The name in ``CURRENT`` (None when there is none); ``_Corrupt`` when it is damaged."""
+    try:
+        raw = (index_dir / "CURRENT").read_bytes()
+    except OSError:
+        return None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise _Corrupt("its CURRENT pointer is damaged (not text)") from None
+    if not re.fullmatch(r"g-[\w.-]+", name):
+        raise _Corrupt("its CURRENT pointer is damaged")
+    return name
+
+
+def _stats_shape(stats: Any) -> str | None:
+    """What is wrong with the shape of a generation's stats.json, if anything."""
+    if not isinstance(stats, dict):
+        return "is not a mapping"
+    if not _pairs_table(stats.get("files")):
+        return "has no valid 'files' table"
+    if not isinstance(stats.get("docs"), int):
+        return "has no claim count"
+    if not _pairs_table(stats.get("checksums", {})):
+        return "has damaged checksums"
+    return None
+
+
+def _pairs_table(table: Any) -> bool:
+    """A mapping of names to ``[int, int]`` (size and mtime, or size and CRC)."""
+    return isinstance(table, dict) and all(
+        isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v) for v in table.values())
+
+
+def _state_shape(state: Any) -> str | None:
+    if not isinstance(state, dict):
+        return "is not a mapping"
+    files, sources = state.get("files", {}), state.get("sources", {})
+    if not isinstance(files, dict) or not all(
+            isinstance(entries, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in entries.items())
+            for entries in files.values()):
+        return "has no valid 'files' table"
+    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
+        return "has no valid 'sources' table"
+    return None
 
 
 def _is_fresh(gen: Generation, snap: Snapshot) -> bool:
@@ -377,6 +380,10 @@ def _locked(index_dir: Path, timeout: float = LOCK_TIMEOUT):
         raise _ReadOnly(str(exc)) from exc
     except LockBusy as exc:
         raise IndexBusy(exc.message, hint=exc.hint) from None
+    except WriteError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):  # the directory was deleted meanwhile
+            raise _Vanished(exc.message) from exc
+        raise
 
 
 # --- building and refreshing -----------------------------------------------------------
@@ -400,14 +407,6 @@ def _new_generation(index_dir: Path) -> Generation:
     path = index_dir / name
     path.mkdir(parents=True)
     return Generation(path)
-
-
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-
-
-def text_words(text: str) -> set[str]:
-    """Words as written (lower case), for spelling suggestions and fuzzy/wildcard expansion."""
-    return {w for w in _WORD.findall(text.lower()) if not w.isdigit()}
 
 
 @dataclass
@@ -445,14 +444,17 @@ _COUNTER: Any = None  # a shared counter of files done, inherited by build worke
 
 def _build_worker(args: tuple[str, str, list[str], dict[str, Any]]) -> tuple[str, Any, _Part | None]:
     """In a worker process: index some files into a new segment of the index (not yet committed)."""
-    whoosh_dir, root, rels, sources = args
+    whoosh_dir, root, rels, sources, parent = args
+    _end_with_parent(parent)
     from whoosh.index import open_dir
     from whoosh.writing import SegmentWriter
 
     ix = open_dir(whoosh_dir)
-    writer = SegmentWriter(ix, _lk=False, limitmb=128)
+    writer = SegmentWriter(ix, _lk=False, limitmb=LIMIT_MB)
 
     def tick() -> None:
+        if os.getppid() != parent:  # orphaned (the parent was killed): stop at once
+            os._exit(1)
         with _COUNTER.get_lock():
             _COUNTER.value += 1
 
@@ -465,6 +467,22 @@ def _build_worker(args: tuple[str, str, list[str], dict[str, Any]]) -> tuple[str
         writer.cancel()
         return "ok", None, part
     return "ok", writer._finalize_segment(), part
+
+
+def _end_with_parent(parent: int) -> None:
+    """A build worker dies with the ``kb`` process that started it (Linux: PR_SET_PDEATHSIG;
+    elsewhere the worker checks its parent after every file)."""
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 def _split(rels: list[str], sizes: list[int], parts: int) -> list[list[str]]:
@@ -495,8 +513,8 @@ def _build_parallel(ix: Any, root: Path, rels: list[str], sizes: list[int], sour
     try:
         chunks = _split(rels, sizes, procs)
         with context.Pool(len(chunks)) as pool:
-            pending = pool.map_async(_build_worker, [(str(ix.storage.folder), str(root), chunk, sources)
-                                                     for chunk in chunks])
+            pending = pool.map_async(_build_worker, [(str(ix.storage.folder), str(root), chunk, sources,
+                                                      os.getpid()) for chunk in chunks])
             while not pending.ready():
                 pending.wait(0.2)
                 if progress:
@@ -539,16 +557,36 @@ def _reindex_first(ix: Any, root: Path, rels: list[str], ids: set[str], sources:
 
 def _build_into(ix: Any, root: Path, snap: Snapshot, progress: Progress | None,
                 procs: int | None = None) -> tuple[dict[str, Any], set[str], int]:
-    """Index every claim into an empty Whoosh index; returns (state, words, claims indexed)."""
+    """Index every claim into an empty Whoosh index; returns (state, words, claims indexed).
+
+    The garbage collector is paused meanwhile: a build allocates millions of small objects
+    that live until the commit, and the collector's passes over them cost ~8 s of a 20k build.
+    """
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_all(ix, root, snap, progress, procs)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _build_all(ix: Any, root: Path, snap: Snapshot, progress: Progress | None,
+               procs: int | None) -> tuple[dict[str, Any], set[str], int]:
     sources = _read_sources(root)
     rels = list(snap.files)
     sizes = [size for size, _ in snap.files.values()]
+    if procs is None and os.environ.get("KB_INDEX_PROCS", "").isdigit():
+        procs = max(1, int(os.environ["KB_INDEX_PROCS"]))
     if procs is None:
         procs = min(4, os.cpu_count() or 1) if sum(sizes) > BIG_BUILD * 600 and len(rels) > 1 else 1
+    procs = min(procs, len(rels))
     if procs > 1 and hasattr(ix.storage, "folder"):
         part = _build_parallel(ix, root, rels, sizes, sources, procs, progress)
     else:
-        writer = ix.writer(limitmb=128)
+        writer = ix.writer(limitmb=LIMIT_MB)
         try:
             part = _add_files(writer, root, rels, sources,
                               (lambda c=iter(range(1, len(rels) + 1)): progress(next(c), len(rels)))
@@ -575,7 +613,9 @@ def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress |
         gen.write_manifests(snap, state, ix.doc_count())
         ix.close()
         atomic_write_text(index_dir / "CURRENT", gen.path.name + "\n")
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, Exception) and gen.deleted():  # whoosh raises EmptyIndexError then
+            raise _Vanished(f"{gen.path.name} was deleted during the build") from exc
         shutil.rmtree(gen.path, ignore_errors=True)
         raise
     _remove_old_generations(index_dir, keep=gen.path.name)
@@ -698,29 +738,61 @@ def index_vocabulary(ix: Any) -> dict[str, dict[str, str]]:
 
 def open_index(root: Path, index_dir: Path, *, notice: Notice | None = None,
                progress: Progress | None = None) -> Any:
-    """The base's Whoosh index, refreshed first if any file changed (see the module docstring)."""
+    """The base's Whoosh index, refreshed first if any file changed (see the module docstring).
+
+    A reader racing a writer that swaps generations (or ``rm -rf index/``) retries on the
+    new ``CURRENT``; a damaged index is rebuilt with a notice; a read-only base or a full
+    disk falls back to an index built in memory for this one search, with a notice.
+    """
     say = notice or (lambda message: log.warning(message))
-    snap = snapshot(root)
-    problem = None
-    try:
-        gen = current_generation(index_dir)
-        if gen is not None and _is_fresh(gen, snap):
-            return gen.open()
-    except _Corrupt as exc:
-        problem = str(exc)
-    try:
-        return refresh(root, index_dir, notice=say, progress=progress, damaged=problem)[0]
-    except _ReadOnly:
-        say(f"the search index {index_dir} cannot be written (read-only); searching an index built in "
-            f"memory for this search (run 'kb index' where the base is writable to keep one)")
-        return build_in_memory(root, progress=progress)
+    deadline = time.monotonic() + RETRY_SECONDS
+    attempt = 0
+    while attempt == 0 or time.monotonic() < deadline:
+        if attempt:
+            time.sleep(min(0.02 * attempt, 0.2))
+        attempt += 1
+        snap = snapshot(root)
+        try:
+            gen = current_generation(index_dir)
+            if gen is not None and _is_fresh(gen, snap):
+                ix = gen.open()
+                _clean_orphans(index_dir, keep=gen.path.name)
+                return ix
+        except _Vanished:
+            continue  # a writer swapped generations meanwhile: read the new CURRENT
+        except _Corrupt:
+            pass  # refresh looks again under the lock (another process may be healing it) and rebuilds
+        try:
+            return refresh(root, index_dir, notice=say, progress=progress)[0]
+        except _Vanished:
+            continue
+        except _ReadOnly:
+            say(f"the search index {index_dir} cannot be written (read-only); searching an index built in "
+                f"memory for this search (run 'kb index' where the base is writable to keep one)")
+            return build_in_memory(root, progress=progress)
+        except _NoSpace as exc:
+            say(f"the search index {index_dir} cannot be updated ({exc}); searching an index built in "
+                f"memory for this search (free some space, then run 'kb index')")
+            return build_in_memory(root, progress=progress)
+    raise WriteError(f"the search index {index_dir} kept changing while being opened",
+                     hint="another process is rebuilding or deleting it; try again in a moment")
+
+
+RETRIES = 4
+"""How often a search is run again after a failed read (the index healed in between)."""
+RETRY_SECONDS = 10.0
+"""How long a reader keeps retrying while writers swap or delete the generation it opens."""
 
 
 def refresh(root: Path, index_dir: Path, *, rebuild_all: bool = False, notice: Notice | None = None,
-            progress: Progress | None = None, damaged: str | None = None) -> tuple[Any, RefreshReport]:
+            progress: Progress | None = None, damaged: str | None = None, damaged_gen: str | None = None,
+            verify: bool = False) -> tuple[Any, RefreshReport]:
     """Refresh (or with ``rebuild_all`` rebuild) the index under the lock; returns (index, report).
 
-    Raises ``_ReadOnly`` when the index directory cannot be written.
+    ``damaged`` (why) forces a rebuild if ``damaged_gen`` is still the live generation.
+    ``verify`` checks every file against its checksum (``kb index`` does). Raises
+    ``_ReadOnly`` when the index directory cannot be written, ``_NoSpace`` when the disk
+    is full, ``_Vanished`` when the index directory was deleted while we worked.
     """
     say = notice or (lambda message: log.warning(message))
     with _locked(index_dir):
@@ -729,43 +801,141 @@ def refresh(root: Path, index_dir: Path, *, rebuild_all: bool = False, notice: N
         report: RefreshReport | None = None
         try:
             gen = current_generation(index_dir)
-            if gen is not None and not rebuild_all and gen.stats.get("schema") == SCHEMA_VERSION:
+            if damaged and (gen is None or gen.path.name != damaged_gen):
+                damaged = None  # healed by another process meanwhile
+            if gen is not None:
+                _clean_orphans(index_dir, keep=gen.path.name, locked=True)
+            if gen is not None and verify and not damaged:
+                bad = gen.damaged_files()
+                if bad:
+                    raise _Corrupt(f"{', '.join(bad[:3])} fail{'s' if len(bad) == 1 else ''} its checksum")
+            if gen is not None and not rebuild_all and not damaged and gen.stats.get("schema") == SCHEMA_VERSION:
                 ix = gen.open()
-                report = update(root, gen, ix, snap) if not _is_fresh(gen, snap) else RefreshReport(
-                    claims=ix.doc_count())
+                try:
+                    report = update(root, gen, ix, snap) if not _is_fresh(gen, snap) else RefreshReport(
+                        claims=ix.doc_count())
+                except (OSError, WriteError) as exc:
+                    ix.close()
+                    if gen.deleted():
+                        raise _Vanished(f"{gen.path.name} was deleted during the update") from exc
+                    _raise_write_problem(exc, index_dir)
                 return ix, report
+        except _Vanished:
+            pass  # CURRENT names a deleted generation (rm -rf index/ meanwhile): build anew
         except _Corrupt as exc:
             damaged = damaged or str(exc)
+        except Exception as exc:
+            if gen is not None and gen.deleted():  # Whoosh reads lazily: EmptyIndexError and the like
+                raise _Vanished(str(exc)) from exc
+            raise
         if damaged:
             say(f"the search index {index_dir} was unreadable ({damaged}); rebuilding it")
         report = _rebuild_checked(root, index_dir, snap, progress)
-        gen = current_generation(index_dir)
-        assert gen is not None  # noqa: S101 (just written)
-        return gen.open(), report
+        try:
+            gen = current_generation(index_dir)
+            if gen is None:
+                raise _Vanished("the index directory was deleted during the rebuild")
+            return gen.open(verify=False), report
+        except _Corrupt as exc:  # just built and checked: someone is deleting it (rm -rf index/)
+            raise _Vanished(str(exc)) from exc
+
+
+def _raise_write_problem(exc: OSError | WriteError, index_dir: Path) -> None:
+    """Classify a failed write into the index: read-only, disk full, deleted meanwhile, or
+    (else) a clear ``WriteError``. ``atomic_write_text`` wraps its ``OSError`` in a ``WriteError``."""
+    import errno
+
+    if isinstance(exc, WriteError):
+        if not isinstance(exc.__cause__, OSError):
+            raise exc
+        exc = exc.__cause__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise _NoSpace(exc.strerror or str(exc)) from exc
+    if _writable_error(exc):
+        raise _ReadOnly(str(exc)) from exc
+    if isinstance(exc, FileNotFoundError) and not (index_dir / "CURRENT").exists():
+        raise _Vanished(str(exc)) from exc
+    raise WriteError(f"cannot write the search index in {index_dir}: {exc.strerror or exc}",
+                     hint="check free space and permissions, then run 'kb index --rebuild'") from exc
 
 
 def _rebuild_checked(root: Path, index_dir: Path, snap: Snapshot, progress: Progress | None) -> RefreshReport:
     try:
         return rebuild(root, index_dir, snap, progress=progress)
-    except OSError as exc:
-        if _writable_error(exc):
-            raise _ReadOnly(str(exc)) from exc
-        raise WriteError(f"cannot write the search index in {index_dir}: {exc.strerror or exc}",
-                         hint="check free space and permissions, then run 'kb index --rebuild'") from exc
+    except (OSError, WriteError) as exc:
+        _raise_write_problem(exc, index_dir)
+        raise  # not reached
+
+
+def _clean_orphans(index_dir: Path, keep: str, locked: bool = False) -> None:
+    """Remove generations left by a killed build or an earlier swap (never the live one).
+
+    Without the lock in hand it takes it only if free at once: a writer holding it may be
+    building a new generation right now.
+    """
+    stray = [p for p in index_dir.glob("g-*") if p.name != keep and p.is_dir()]
+    if not stray:
+        return
+    if locked:
+        _remove_old_generations(index_dir, keep)
+        return
+    try:
+        with _locked(index_dir, timeout=0):
+            if current_name(index_dir) == keep:
+                _remove_old_generations(index_dir, keep)
+    except (IndexBusy, _ReadOnly, _Corrupt, OSError):
+        pass
+
+
+def recover(root: Path, index_dir: Path, ix: Any, exc: BaseException, *, notice: Notice | None = None) -> bool:
+    """After a read of ``ix`` failed with ``exc`` (a verified read): if the generation was
+    swapped out meanwhile, do nothing (the caller reopens); otherwise check its checksums
+    and rebuild it with a notice. Returns whether it rebuilt; re-raises ``exc`` for an index
+    in memory (nothing on disk to heal)."""
+    say = notice or (lambda message: log.warning(message))
+    gen = _generation_of(ix)
+    if gen is None:  # an in-memory index cannot be damaged on disk
+        raise exc
+    try:
+        name = current_name(index_dir)
+    except _Corrupt:
+        name = None
+    if name != gen.path.name or gen.deleted():
+        return False
+    try:
+        live = current_generation(index_dir)
+        bad = live.damaged_files() if live else []
+    except (_Corrupt, _Vanished):
+        bad = ["the manifest"]
+    reason = f"{', '.join(bad[:3])} fail{'s' if len(bad) == 1 else ''} its checksum" if bad else \
+        f"{type(exc).__name__}: {exc}"
+    try:
+        refresh(root, index_dir, notice=say, damaged=reason, damaged_gen=gen.path.name)[0].close()
+    except (_ReadOnly, _NoSpace, _Vanished, IndexBusy):
+        pass  # the caller's next open falls back to an index in memory, or waits for the writer
+    return True
 
 
 def index_command(root: Path, index_dir: Path, *, rebuild_all: bool = False, notice: Notice | None = None,
                   progress: Progress | None = None) -> RefreshReport:
-    """``kb index``: refresh or rebuild, failing clearly when the directory is read-only."""
+    """``kb index``: refresh or rebuild (every file checked against its checksum first),
+    failing clearly when the directory is read-only or the disk full."""
     try:
-        ix, report = refresh(root, index_dir, rebuild_all=rebuild_all, notice=notice, progress=progress)
+        ix, report = refresh(root, index_dir, rebuild_all=rebuild_all, notice=notice, progress=progress,
+                             verify=True)
     except _ReadOnly as exc:
         raise WriteError(f"cannot write the search index in {index_dir} ({exc})",
                          hint="make the directory writable, or copy the base somewhere writable") from None
+    except _NoSpace as exc:
+        raise WriteError(f"cannot write the search index in {index_dir} ({exc})",
+                         hint="free some space, then run 'kb index' again") from None
+    except _Vanished:
+        raise WriteError(f"the search index {index_dir} was deleted while being built",
+                         hint="run 'kb index' again") from None
     ix.close()
     return report
 
 
 __all__ = ["FACET_FIELDS", "FIELD_BOOSTS", "FILTER_FIELDS", "IndexBusy", "KbError", "RefreshReport",
-           "SCHEMA_VERSION", "TEXT_FIELDS", "acronyms", "index_command", "make_schema", "open_index",
-           "period_years", "refresh", "slug"]
+           "SCHEMA_VERSION", "TEXT_FIELDS", "acronyms", "claim_document", "index_command", "index_numbers",
+           "make_schema", "open_index", "period_years", "recover", "refresh", "slug"]

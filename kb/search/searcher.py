@@ -20,11 +20,12 @@ Query semantics:
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.errors import BadInput
+from kb.errors import BadInput, KbError
 from kb.model.statuses import check_status
 from kb.search.index import (
     FACET_FIELDS,
@@ -32,11 +33,14 @@ from kb.search.index import (
     FILTER_FIELDS,
     TEXT_FIELDS,
     Notice,
+    RETRIES,
+    RETRY_SECONDS,
     Progress,
     acronyms,
     index_vocabulary,
     index_words,
     open_index,
+    recover,
     slug,
 )
 
@@ -95,6 +99,13 @@ class SearchOutcome:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     """A corrected query when nothing matched and the index knows a close spelling."""
+    capped: list[str] = field(default_factory=list)
+    """Wildcard or fuzzy terms searched with only some of the words they match: ``total``
+    is then a lower bound (``exact`` is False)."""
+
+    @property
+    def lower_bound(self) -> bool:
+        return bool(self.capped)
 
 
 # --- parsing ------------------------------------------------------------------------
@@ -105,7 +116,10 @@ def _at(new: Any, old: Any) -> Any:
     return new.set_range(old.startchar, old.endchar)
 
 
-MAX_EXPANSIONS = 64
+MAX_EXPANSIONS = 512
+"""Words one fuzzy or wildcard term may stand for. Past it the term is searched with the
+first ``MAX_EXPANSIONS`` words (alphabetically), and the outcome says so (``capped``) and
+marks its count as a lower bound."""
 
 
 def close_words(text: str, words: list[str], maxdist: int = 1, prefix: int = 0) -> list[str]:
@@ -131,21 +145,43 @@ def close_words(text: str, words: list[str], maxdist: int = 1, prefix: int = 0) 
     return list(found)
 
 
-def expand_loose(node: Any, words: list[str]) -> list[str]:
-    """Words of the index (as written) that a fuzzy (``word~``) or wildcard (``exp*``) term matches."""
+def expand_loose(node: Any, words: list[str], capped: list[str] | None = None) -> list[str]:
+    """Words of the index (as written) that a fuzzy (``word~``) or wildcard (``exp*``) term
+    matches, at most ``MAX_EXPANSIONS``; a term that matches more is added to ``capped``.
+
+    A plain prefix (``exp*``) is a slice of the sorted word list (two binary searches);
+    other patterns are matched against the words that share their literal prefix.
+    """
+    from bisect import bisect_left
+
     from whoosh.qparser import plugins
 
     text = node.text.lower()
     if isinstance(node, plugins.FuzzyTermPlugin.FuzzyTermNode):
-        return close_words(text, words, node.maxdist, node.prefixlength)[:MAX_EXPANSIONS]
-    import fnmatch
+        found = close_words(text, words, node.maxdist, node.prefixlength)
+        label = f"{node.text}~"
+    else:
+        pattern_text = text if isinstance(node, plugins.WildcardPlugin.WildcardNode) else text + "*"
+        literal = re.match(r"[^*?\[]*", pattern_text).group(0)
+        start = bisect_left(words, literal)
+        end = bisect_left(words, literal + "\U0010ffff") if literal else len(words)
+        if pattern_text == literal + "*":
+            found = words[start:end]
+        else:
+            import fnmatch
 
-    pattern = re.compile(fnmatch.translate(text if isinstance(node, plugins.WildcardPlugin.WildcardNode)
-                                           else text + "*"))
-    return [w for w in words if pattern.match(w)][:MAX_EXPANSIONS]
+            pattern = re.compile(fnmatch.translate(pattern_text))
+            found = [w for w in words[start:end] if pattern.match(w)]
+        label = pattern_text
+    if len(found) > MAX_EXPANSIONS:
+        if capped is not None:
+            capped.append(f"{label} ({len(found)} words; searched the first {MAX_EXPANSIONS})")
+        found = found[:MAX_EXPANSIONS]
+    return found
 
 
-def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any) -> Any:
+def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any,
+                        capped: list[str] | None = None) -> Any:
     """A Whoosh parser plugin for free words: an acronym also searches its expansions, an
     expansion its acronym; fuzzy and wildcard terms become the words of the index they match
     (as written, since stems make poor targets: 'exploitaton~' should find 'exploitation').
@@ -177,7 +213,7 @@ def _query_words_plugin(table: dict[str, list[str]], analyzer: Any, words: Any) 
                 continue
             unfielded = getattr(node, "fieldname", "x") is None
             if unfielded and isinstance(node, loose):
-                matches = expand_loose(node, words())
+                matches = expand_loose(node, words(), capped)
                 out.append(syntax.OrGroup([_at(syntax.WordNode(w), node) for w in matches]) if matches else node)
                 i += 1
                 continue
@@ -253,42 +289,19 @@ def _required_filters_plugin(default_group: type) -> Any:
     return RequiredFiltersPlugin()
 
 
-def _fix_coordination_scores() -> None:
-    """Work around a Whoosh bug that drops good hits from a limited search.
-
-    ``OrGroup.factory(0.9)`` wraps the query's matcher in a ``CoordMatcher`` whose score
-    depends on how many terms the tree has. When the optimised top-N search replaces an
-    exhausted branch, Whoosh rebuilds the ``CoordMatcher`` around the smaller tree, so the
-    scoring function changes mid-search and a better claim can be skipped (``--limit 2``
-    then disagreed with the first two of an unlimited search). Keeping the original term
-    count makes the scores, and so the ranking, independent of the limit.
-    """
-    from whoosh.matching import CoordMatcher
-
-    if getattr(CoordMatcher, "_kb_fixed", False):
-        return
-
-    def _replacement(self: Any, newchild: Any) -> Any:
-        matcher = CoordMatcher(newchild, scale=self._scale)
-        matcher._termcount = self._termcount
-        return matcher
-
-    CoordMatcher._replacement = _replacement
-    CoordMatcher._kb_fixed = True
-
-
-def make_parser(schema: Any, words: Any = list) -> Any:
-    """The query parser; ``words`` returns the index's word list (for fuzzy and wildcard terms)."""
+def make_parser(schema: Any, words: Any = list, capped: list[str] | None = None) -> Any:
+    """The query parser; ``words`` returns the index's word list (for fuzzy and wildcard terms);
+    fuzzy and wildcard terms that stand for more than ``MAX_EXPANSIONS`` words are added to ``capped``."""
     from whoosh import qparser
 
-    _fix_coordination_scores()
-
-    group = qparser.OrGroup.factory(0.9)
+    # plain OR: how many words a claim matches is rewarded by re-scoring the top hits
+    # (see rescore), not by Whoosh's coordination matcher over every candidate
+    group = type("ImplicitOrGroup", (qparser.OrGroup,), {})  # told apart from an explicit OR
     parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer, words))
+    parser.add_plugin(_query_words_plugin(acronyms(), schema["statement"].analyzer, words, capped))
     parser.add_plugin(_required_filters_plugin(group))
     return parser
 
@@ -321,7 +334,8 @@ def _query_errors(q: Any) -> list[str]:
     return errors
 
 
-def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any = list) -> Any:
+def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any = list,
+                capped: list[str] | None = None) -> Any:
     """Parse a query string; :class:`BadInput` (exit 2) when it cannot be understood."""
     from whoosh import query
 
@@ -331,7 +345,7 @@ def parse_query(schema: Any, text: str, *, status: str | None = None, words: Any
         raise BadInput("empty search query", hint="give some words, e.g. kb search \"going missing\"")
     _check_fields(text)
     try:
-        q = make_parser(schema, words).parse(text)
+        q = make_parser(schema, words, capped).parse(text)
     except Exception as exc:  # the parser's own failures (rare) are bad input, not bugs of ours
         raise BadInput(f"cannot parse the query '{text}': {exc}",
                        hint="check quotes, brackets and field:value pairs") from None
@@ -380,7 +394,7 @@ def vocabulary_hints(text: str, reader: Any, analyzer: Any,
     'boys and young men in Scotland' names topic boys-and-young-men and place scotland;
     'children in care' is the description of topic looked-after-children; 'how many ...'
     asks for a statistic. They raise the rank of such claims, never restrict the hits
-    (see :func:`with_hints`).
+    (see :func:`rescore`).
     """
     words = re.findall(r"[\w’']+", _free_text(text).lower())
     if not words:
@@ -412,14 +426,36 @@ def vocabulary_hints(text: str, reader: Any, analyzer: Any,
     return hints
 
 
-def with_hints(q: Any, hints: list[tuple[str, str]]) -> Any:
-    """``q`` ranked with a bonus for claims that have the hinted field values (same hits)."""
-    from whoosh import query
+RESCORE_DEPTH = 300
+"""How many of the engine's best hits are re-scored (words matched, vocabulary hints)."""
+COORD_SCALE = 0.9
+"""The short-query ranking of V-Twin (as Whoosh's ``OrGroup.factory(0.9)``): a claim gains
+``(matched - 1) / (terms - COORD_SCALE) ** 2`` for matching more of the query's terms."""
 
-    if not hints:
-        return q
-    bonus = [query.ConstantScoreQuery(query.Term(f, v), VOCABULARY_BONUS[f]) for f, v in hints]
-    return query.AndMaybe(q, query.Or(bonus))
+
+def rescore(candidates: list[tuple[float, frozenset, dict[str, Any]]], terms: int,
+            hints: list[tuple[str, str]]) -> list[int]:
+    """The order of ``candidates`` (score, matched (field, term) pairs, stored fields) after re-scoring:
+    a bonus for each more query term matched (coordination) and for each vocabulary hint
+    the claim carries (its kind, one of its places or topics). Stable for equal scores.
+
+    This is where issue 12's ranking signals plug in: they see the engine's top
+    ``RESCORE_DEPTH`` hits with their stored values, never the engine itself.
+    """
+    def rescored(score: float, matched: frozenset, data: dict[str, Any]) -> float:
+        count = sum(1 for fieldname, _ in matched if fieldname in TEXT_FIELDS)
+        if terms > 1 and count:
+            score = (score + (count - 1) / (terms - COORD_SCALE) ** 2) * (terms - 1) / terms
+        extra = 0.0
+        for fieldname, value in hints:
+            held = {data.get("kind", "")} if fieldname == "kind" else \
+                {slug(v) for v in data.get("places" if fieldname == "place" else "topics", [])}
+            if value in held:
+                extra += VOCABULARY_BONUS[fieldname]
+        return score + extra
+
+    scored = [(rescored(score, matched, data["data"]), -i) for i, (score, matched, data) in enumerate(candidates)]
+    return [-i for _, i in sorted(scored, reverse=True)]
 
 
 def _drop_question_words(text: str) -> str:
@@ -454,24 +490,59 @@ def _matched_terms(q: Any, reader: Any) -> set[str]:
     return stems
 
 
-def _facet_counts(searcher: Any, docs: set[int], fieldname: str) -> dict[str, int]:
-    reader = searcher.reader()
-    name = "citekey" if fieldname == "source" else fieldname
-    counts: dict[str, int] = {}
-    if not docs:
-        return counts
-    if name == "year":
-        fieldobj = searcher.schema["year"]
-        for term in fieldobj.sortable_terms(reader, "year"):
-            hits = len(docs.intersection(reader.postings("year", term).all_ids()))
-            if hits:
-                counts[str(fieldobj.from_bytes(term))] = hits
-    else:
-        for term in reader.lexicon(name):
-            hits = len(docs.intersection(reader.postings(name, term).all_ids()))
-            if hits:
-                counts[term.decode("utf-8")] = hits
+def _facet_counts(hits: list[dict[str, Any]], fieldname: str) -> dict[str, int]:
+    """Hits by value of a facet, counted from the hits' stored values (not from every term
+    of the field's postings); values as the filters write them (slugs for places, topics)."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for data in hits:
+        if fieldname == "kind":
+            values = [data["kind"]]
+        elif fieldname in ("place", "topic"):
+            values = [slug(v) for v in data["places" if fieldname == "place" else "topics"]]
+        elif fieldname == "source":
+            values = [c["key"] for c in data["cites"]]
+        elif fieldname == "year":
+            values = [str(y) for y in data.get("years", [])]
+        else:
+            values = [data[fieldname]]
+        counts.update(set(values))
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _all_stored(searcher: Any, q: Any) -> Any:
+    for docnum in searcher.docs_for_query(q):
+        yield searcher.stored_fields(docnum)
+
+
+def _matched_terms_of(reader: Any, terms: set[tuple[str, Any]], docnums: list[int]) -> dict[int, frozenset]:
+    """Which of the query's terms each of a few documents holds: one pass along each term's
+    postings, skipping to the documents in order (cheaper than Whoosh's ``terms=True``,
+    which records the matched terms of every match, not just of the top hits)."""
+    found: dict[int, set] = {d: set() for d in docnums}
+    order = sorted(found)
+    for fieldname, text in terms:
+        try:
+            postings = reader.postings(fieldname, text)
+        except Exception:  # noqa: BLE001 (TermNotFound and the like: the term is in no document)
+            continue
+        for docnum in order:
+            if not postings.is_active():
+                break
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+                if not postings.is_active():
+                    break
+            if postings.id() == docnum:
+                found[docnum].add((fieldname, text))
+    return {d: frozenset(ts) for d, ts in found.items()}
+
+
+def _query_terms(q: Any, reader: Any) -> set[tuple[str, Any]]:
+    """The query's single-word terms that the index holds (what coordination counts). The
+    words of a phrase are left out: a claim holding them apart does not match the phrase."""
+    return {(f, t) for f, t in q.existing_terms(reader, phrases=False, expand=True) if f in TEXT_FIELDS}
 
 
 _FREE_WORD = re.compile(r'"[^"]*"|\S+:\S+|[\w’\']+')
@@ -508,12 +579,9 @@ def _hit(stored: dict[str, Any], score: float, spans: list[tuple[int, int]]) -> 
                highlights=spans)
 
 
-EXACT_COUNT_DOCS = 5_000
-"""Up to this many claims, a limited search also counts every match (a cheap unscored pass)."""
-
-
 def _count(searcher: Any, q: Any, results: Any, limit: int | None) -> tuple[int, bool]:
-    """How many claims match, and whether that number is exact.
+    """How many claims match: always exact (an unscored pass over the matches when the
+    scored search stopped at ``limit``).
 
     Whoosh's own ``has_exact_length`` cannot be trusted after a limited search: it asks
     the last segment's matcher whether blocks were skipped, while earlier segments (or
@@ -522,9 +590,7 @@ def _count(searcher: Any, q: Any, results: Any, limit: int | None) -> tuple[int,
     scored = results.scored_length()
     if limit is None or scored < limit:
         return scored, True  # the heap never filled, so nothing was skipped
-    if searcher.doc_count() <= EXACT_COUNT_DOCS:
-        return sum(1 for _ in searcher.docs_for_query(q)), True
-    return max(scored, results.estimated_length()), False
+    return sum(1 for _ in searcher.docs_for_query(q)), True
 
 
 def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
@@ -540,7 +606,24 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
         from kb.store.locate import index_dir_for
 
         index_dir = index_dir_for(root)
-    ix = open_index(root, index_dir, notice=notice, progress=progress)
+    healed = 0
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        ix = open_index(root, index_dir, notice=notice, progress=progress)
+        try:
+            return _run(ix, query_text, limit=limit, status=status, facets=facets)
+        except KbError:
+            raise
+        except Exception as exc:  # a verified read: a damaged index is healed, a swapped one reopened
+            if healed >= RETRIES or time.monotonic() > deadline:
+                raise
+            healed += recover(root, index_dir, ix, exc, notice=notice)
+        finally:
+            ix.close()
+
+
+def _run(ix: Any, query_text: str, *, limit: int | None, status: str | None,
+         facets: tuple[str, ...]) -> SearchOutcome:
     word_list: list[str] = []
 
     def words() -> list[str]:
@@ -548,25 +631,36 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
             word_list.extend(index_words(ix))
         return word_list
 
-    try:
-        q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words)
-        with ix.searcher() as searcher:
-            q = with_hints(q, vocabulary_hints(query_text, searcher.reader(), ix.schema["statement"].analyzer,
-                                               index_vocabulary(ix)))
-            results = searcher.search(q, limit=None if facets else limit)
-            total, exact = _count(searcher, q, results, None if facets else limit)
-            analyzer = ix.schema["statement"].analyzer
-            terms = _matched_terms(q, searcher.reader())
-            shown = results[:limit] if limit is not None else results
-            hits = [_hit(r.fields(), r.score, _highlight_spans(r["statement"], analyzer, terms)) for r in shown]
-            counts = {}
-            if facets:
-                docs = set(results.docs())
-                counts = {name: _facet_counts(searcher, docs, name) for name in facets}
-            suggestion = suggest(query_text, words()) if not total else None
-    finally:
-        ix.close()
-    return SearchOutcome(hits=hits, total=total, exact=exact, facets=counts, suggestion=suggestion)
+    capped: list[str] = []
+    q = parse_query(ix.schema, _drop_question_words(query_text), status=status, words=words, capped=capped)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        hints = vocabulary_hints(query_text, reader, ix.schema["statement"].analyzer, index_vocabulary(ix))
+        wanted = None if limit is None else max(limit, RESCORE_DEPTH)
+        results = searcher.search(q, limit=wanted)
+        top = results[:RESCORE_DEPTH] if wanted is None else results
+        query_terms = _query_terms(q, reader)
+        matched = _matched_terms_of(reader, query_terms, [r.docnum for r in top])
+        candidates = [(r.score, matched[r.docnum], r.fields()) for r in top]
+        order = rescore(candidates, len(query_terms), hints)
+        ranked = [candidates[i] for i in order]
+        if wanted is None and len(results) > RESCORE_DEPTH:
+            ranked += [(r.score, frozenset(), r.fields()) for r in results[RESCORE_DEPTH:]]
+        total, exact = _count(searcher, q, results, wanted)
+        analyzer = ix.schema["statement"].analyzer
+        terms = _matched_terms(q, reader)
+        shown = ranked[:limit] if limit is not None else ranked
+        hits = [_hit(stored, score, _highlight_spans(stored["statement"], analyzer, terms))
+                for score, _, stored in shown]
+        counts = {}
+        if facets:
+            every = ranked if wanted is None else [(0, 0, stored) for stored in _all_stored(searcher, q)]
+            counts = {name: _facet_counts([stored["data"] for _, _, stored in every], name) for name in facets}
+        suggestion = suggest(query_text, words()) if not total else None
+    if capped:
+        exact = False
+    return SearchOutcome(hits=hits, total=total, exact=exact, facets=counts, suggestion=suggestion,
+                         capped=capped)
 
 
 def search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
