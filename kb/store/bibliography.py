@@ -25,6 +25,10 @@ _TYPES = {
 }
 
 
+_VERBATIM = {"url", "doi", "eprint", "file"}
+_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
 def _plain(value: str) -> str:
     """Field text without protective braces and with spaces collapsed."""
     return " ".join(value.replace("{", "").replace("}", "").split())
@@ -51,6 +55,29 @@ def _year(fields: dict[str, str]) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _unresolved_strings(path: Path, library: object) -> list[Problem]:
+    """A field written as a bare word (an @string macro never defined) or as a ``#``
+    concatenation, which this reader does not join: both would be read as literal text."""
+    problems = []
+    for entry in library.entries:  # type: ignore[attr-defined]
+        for fld in entry.fields:
+            value = fld.value
+            if not isinstance(value, str) or value[:1] in ("{", '"') or value.strip().isdigit():
+                continue
+            if fld.key.lower() == "month" and value.strip().lower() in _MONTHS:
+                continue  # BibTeX's predefined month macros
+            line = entry.start_line + 1
+            if "#" in value:
+                problems.append(Problem(path, line, entry.key, "bibtex-string",
+                                        f"field '{fld.key}' joins parts with '#', which kb does not read",
+                                        "write the field's whole text in braces"))
+            else:
+                problems.append(Problem(path, line, entry.key, "bibtex-string",
+                                        f"field '{fld.key}' uses the @string macro '{value.strip()}', "
+                                        "which is not defined", "define it with @string or write the text in braces"))
+    return problems
+
+
 def parse_bibliography(path: Path) -> tuple[dict[str, Source], list[Problem]]:
     """Read a .bib file into sources by key, collecting every problem with its line."""
     import bibtexparser
@@ -63,16 +90,21 @@ def parse_bibliography(path: Path) -> tuple[dict[str, Source], list[Problem]]:
         return {}, [Problem(path, None, None, "bibtex-read", f"cannot read the bibliography ({exc})",
                             "check the file exists and is UTF-8")]
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    # The stack is pinned, not left to bibtexparser's defaults, which may change.
+    # The stack is pinned, not left to bibtexparser's defaults, which may change. @string
+    # macros are resolved first, so that what is left unresolved can be reported; TeX is
+    # decoded ("England \& Wales" -> "England & Wales", {\"u} -> ü) keeping braced groups,
+    # so that an organisation written {Barnardo's} stays one name.
     library = bibtexparser.parse_string(
-        text,
-        parse_stack=[
-            middlewares.ResolveStringReferencesMiddleware(True),
-            middlewares.RemoveEnclosingMiddleware(True),
-            middlewares.SeparateCoAuthors(True),
-            middlewares.SplitNameParts(True),
-        ],
-    )
+        text, parse_stack=[middlewares.ResolveStringReferencesMiddleware(True)])
+    problems += _unresolved_strings(path, library)
+    library = middlewares.RemoveEnclosingMiddleware(True).transform(library)
+    verbatim = {(e.key, f.key): f.value for e in library.entries for f in e.fields if f.key.lower() in _VERBATIM}
+    library = middlewares.LatexDecodingMiddleware(True, keep_braced_groups=True).transform(library)
+    for entry in library.entries:  # URLs are not TeX: "~" stays a tilde
+        for fld in entry.fields:
+            fld.value = verbatim.get((entry.key, fld.key), fld.value)
+    library = middlewares.SeparateCoAuthors(True).transform(library)
+    library = middlewares.SplitNameParts(True).transform(library)
     for block in library.failed_blocks:
         line = block.start_line + 1
         if type(block).__name__ == "DuplicateBlockKeyBlock":
