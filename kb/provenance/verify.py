@@ -22,6 +22,7 @@ from typing import Any
 from kb.errors import Problem
 from kb.model.numbers import missing_numbers
 from kb.model.schema import Claim, Organisation, Person, Source
+from kb.provenance import assertions
 from kb.store.document import Anchor, Document, Footnote, fold_text
 from kb.store.loader import KnowledgeBase, item_lines, load_kb, read_yaml
 
@@ -34,6 +35,21 @@ CHECKS: dict[str, str] = {
     "footnote-missing": "a cited footnote is not in the document",
     "footnote-mismatch": "a cited footnote does not name the cited work",
     "statement-number": "the statement states a number its quote does not",
+    "quantity-value": "a quantity's value is not written in the quote",
+    "quantity-qualifier": "a quantity's qualifier (over, about...) is not what the quote says before it",
+    "quantity-qualifier-missing": "the quote qualifies a quantity's number (over, nearly...) but the quantity has "
+                                  "no qualifier (warning)",
+    "quantity-period": "a quantity's period is neither in the quote nor the claim's period",
+    "quantity-place": "a quantity's place is neither in the quote nor among the claim's places",
+    "footnote-uncited": "a footnote marker in the quote is neither cited nor waived",
+    "cite-not-near": "a cited footnote's marker is far from the quote and the cite is not marked 'elsewhere'",
+    "statement-place": "a place the statement names is not in 'places', or not in the quote or its section",
+    "statement-negation": "the statement negates, its quote does not",
+    "statement-number-swap": "the statement pairs a number with what the quote says of another number",
+    "quote-substance": "the quote is too slight (under three words, or only stopwords)",
+    "section-unknown": "the claim's section is not a heading of its document",
+    "markup": "a field holds HTML, LaTeX commands or control characters (warning)",
+    "review-unfingerprinted": "a review recorded no fingerprint, so the claim counts as unreviewed (warning)",
     "review-stale": "the claim changed after its review",
     "review-disputed": "a reviewer disputed the claim (warning)",
     "review-needs-work": "a reviewer asked for work on the claim (warning)",
@@ -47,7 +63,8 @@ CHECKS: dict[str, str] = {
 """Checks made here; the loader adds its own (``yaml-syntax``, ``claim-schema``, ``duplicate-id``,
 ``vocabulary``, ``unknown-source``, ``unknown-document``, ``bibtex-*``)."""
 
-WARNINGS = frozenset({"review-disputed", "review-needs-work"})
+WARNINGS = frozenset({"review-disputed", "review-needs-work", "review-unfingerprinted", "markup",
+                      "quantity-qualifier-missing"})
 
 REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "report": (("title",), ("year",), ("authors", "publisher")),
@@ -62,6 +79,9 @@ REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
 """Per source type, the fields it needs; a tuple of alternatives means any one of them."""
 _FIELD_NAMES = {"authors": "author", "publisher": "institution/publisher"}
 
+CONTEXT_BEFORE, CONTEXT_AFTER = 2000, 500
+"""The passage around a quote that counts as its context (besides its section), in characters:
+extracted text does not keep a section's paragraphs together, so the section alone is not enough."""
 EXCLUSIONS_SUFFIX = ".exclusions.yaml"
 CONTEXT = 30
 
@@ -424,6 +444,22 @@ class _Checker:
         self.kb = kb
         self.findings: list[Finding] = []
         self.anchors: dict[str, list[Anchor | None]] = {}
+        self.titles = sorted((re.split(r"[:.?!]\s", s.title)[0] for s in kb.sources.values()), key=len, reverse=True)
+        """Titles (before any subtitle) of the works: a 'Not' in 'Not a world away' negates nothing."""
+        self.sections: dict[str, dict[str, tuple[int, int]]] = {}
+        """Per document: section name -> the span of its text (heading to next heading)."""
+
+    def section_spans(self, document: Document) -> dict[str, tuple[int, int]]:
+        if document.key not in self.sections:
+            names = {c.section for c in self.kb.from_document(document.key)}
+            starts = sorted((start, name) for name, found in assertions.headings(document, names).items()
+                            for start in found)
+            spans: dict[str, tuple[int, int]] = {}
+            for i, (start, name) in enumerate(starts):
+                end = starts[i + 1][0] if i + 1 < len(starts) else len(document.text)
+                spans.setdefault(name, (start, end))
+            self.sections[document.key] = spans
+        return self.sections[document.key]
 
     def add(self, check: str, file: Path | None, line: int | None, subject: str | None, message: str,
             hint: str = "") -> None:
@@ -472,6 +508,26 @@ class _Checker:
             self.add("statement-number", where.path, where.line, claim.id,
                      f"the statement states {token.text!r}, which its quote does not",
                      "the statement may add no fact the quote does not carry: fix the number or extend the quote")
+        spans = self.section_spans(document)
+        section = spans.get(claim.section)
+        found = [a for a in anchors if a is not None]
+        if section is None:
+            self.add("section-unknown", where.path, where.line, claim.id,
+                     f"section “{_short(claim.section)}” is not a heading of {document.key}",
+                     "write the heading as the document has it (a line of its own, or lines)")
+        context = " ".join(fold_text(document.text[a:b]) for a, b in (
+            [section] if section else []) + [(max(0, x.start - CONTEXT_BEFORE), x.end + CONTEXT_AFTER) for x in found])
+        own = self.kb.sources.get(document.key)
+        context += f" {claim.section} {own.title if own else ''}"  # the document's title gives its scope
+        for found_check in (
+            *assertions.quantity_checks(claim),
+            *assertions.footnote_checks(claim, document, found),
+            *assertions.place_checks(claim, list(self.kb.vocabulary.places), context, document),
+            *assertions.negation_checks(claim, self.titles),
+            *assertions.swap_checks(claim),
+            *assertions.substance_checks(claim),
+        ):
+            self.add(found_check[0], where.path, where.line, claim.id, found_check[1], found_check[2])
 
     def cite(self, claim: Claim, key: str, footnote: int | None, document: Document) -> None:
         source = self.kb.sources.get(key)
@@ -493,9 +549,17 @@ class _Checker:
                      "fix the footnote number or the cited key")
 
     def review(self, claim: Claim) -> None:
+        where = self.kb.locations[claim.id]
+        for check, message, hint in assertions.markup_checks(claim.model_dump(mode="json", exclude={"document"})):
+            self.add(check, where.path, where.line, claim.id, message, hint)
         if claim.review is None:
             return
-        where = self.kb.locations[claim.id]
+        if not claim.review.fingerprint:
+            self.add("review-unfingerprinted", where.path, where.line, claim.id,
+                     f"the {claim.review.status} review records no fingerprint, so nothing says what it saw: "
+                     "the claim counts as unreviewed",
+                     f"review it with kb review {claim.id} --status ..., which records the fingerprint")
+            return
         review = claim.review
         by = f" by {review.by}" if review.by else ""
         on = f" on {review.on}" if review.on else ""
@@ -514,6 +578,8 @@ class _Checker:
         used |= set(self.kb.document_keys)
         bib = self.kb.bib_path
         for key, source in self.kb.sources.items():
+            for check, message, hint in assertions.markup_checks(assertions.source_fields(source)):
+                self.add(check, bib, source.line, key, message, hint)
             missing = []
             for alternatives in REQUIRED_FIELDS.get(source.type, ()):
                 if not any(getattr(source, name) for name in alternatives):

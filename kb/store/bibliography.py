@@ -25,6 +25,7 @@ _TYPES = {
 }
 
 
+_BARE_SPECIAL = re.compile(r"(?<!\\)([&%$#_])")
 _VERBATIM = {"url", "doi", "eprint", "file"}
 _MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 
@@ -99,10 +100,15 @@ def parse_bibliography(path: Path) -> tuple[dict[str, Source], list[Problem]]:
     problems += _unresolved_strings(path, library)
     library = middlewares.RemoveEnclosingMiddleware(True).transform(library)
     verbatim = {(e.key, f.key): f.value for e in library.entries for f in e.fields if f.key.lower() in _VERBATIM}
+    for entry in library.entries:  # a bare "&" or "%" is meant as written, not as TeX
+        for fld in entry.fields:
+            if isinstance(fld.value, str):
+                fld.value = _BARE_SPECIAL.sub(r"\\\1", fld.value)
     library = middlewares.LatexDecodingMiddleware(True, keep_braced_groups=True).transform(library)
     for entry in library.entries:  # URLs are not TeX: "~" stays a tilde
         for fld in entry.fields:
-            fld.value = verbatim.get((entry.key, fld.key), fld.value)
+            value = verbatim.get((entry.key, fld.key), fld.value)
+            fld.value = value.replace("\u00a0", " ") if isinstance(value, str) else value
     library = middlewares.SeparateCoAuthors(True).transform(library)
     library = middlewares.SplitNameParts(True).transform(library)
     for block in library.failed_blocks:
