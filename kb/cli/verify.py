@@ -40,6 +40,7 @@ def verify(
             print_json(report.to_dict())
         for finding in report.findings:
             where = ":".join(str(x) for x in (finding.shown_file(report.root), finding.line) if x)
+            where = ", ".join(x for x in (where, finding.subject) if x)
             hint = f"; {finding.hint}" if finding.hint else ""
             print(f"Error: {finding.message}, {where}{hint}", file=sys.stderr)
         raise typer.Exit(2)

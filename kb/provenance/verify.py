@@ -60,8 +60,9 @@ CHECKS: dict[str, str] = {
     "exclusion-invalid": "an exclusion lacks its text or its reason",
     "exclusions-file": "an exclusions file cannot be read (fatal)",
 }
-"""Checks made here; the loader adds its own (``yaml-syntax``, ``claim-schema``, ``duplicate-id``,
-``vocabulary``, ``unknown-source``, ``unknown-document``, ``bibtex-*``)."""
+"""Checks made here; the loader adds its own (``yaml-syntax``, ``yaml-read``, ``claim-file-shape``,
+``claim-file-ignored``, ``claim-schema``, ``duplicate-id``, ``vocabulary``, ``unknown-source``,
+``unknown-document``, ``bibtex-*``)."""
 
 WARNINGS = frozenset({"review-disputed", "review-needs-work", "review-unfingerprinted", "markup",
                       "quantity-qualifier-missing"})
