@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from kb.model.numbers import ValueToken, number_tokens, numbers_in, same_value, value_tokens
@@ -167,6 +168,11 @@ def _short(text: str, width: int = 60) -> str:
 _INSTITUTION = re.compile(r"\s+(?:and\s+\w+\s+)?(?:Government|Parliament|Assembly|Executive|Ministers?)\b")
 
 
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+
+
 def _phrase_before(statement: str, start: int, place: str, words: int = 3) -> str:
     head = statement[:start].split()[-words:]
     return " ".join([*head, place])
@@ -182,7 +188,9 @@ def place_checks(claim: Claim, places: list[str], context: str,
     quote = fold_text(_quote_of(claim))
     named: list[tuple[str, str]] = []
     for place in sorted(places, key=len, reverse=True):
-        for m in re.finditer(rf"(?<!\w){re.escape(place)}(?!\w)", statement):
+        if place not in statement:
+            continue
+        for m in _word_pattern(place).finditer(statement):
             if not _INSTITUTION.match(statement, m.end()):
                 named.append((place, _phrase_before(statement, m.start(), place)))
                 break
@@ -191,7 +199,7 @@ def place_checks(claim: Claim, places: list[str], context: str,
         if any(place in longer for longer in seen):  # "England" inside "England and Wales"
             continue
         seen.append(place)
-        in_quote = re.search(rf"(?<!\w){re.escape(place)}(?!\w)", quote) is not None
+        in_quote = _word_pattern(place).search(quote) is not None
         if place not in claim.places and not in_quote and place not in claim.section:
             yield ("statement-place", f"the statement names {place}, which is not in the claim's places "
                    f"({', '.join(claim.places) or 'none'})", f"add {place} to places, or fix the statement")
@@ -200,11 +208,15 @@ def place_checks(claim: Claim, places: list[str], context: str,
                    "the statement may add no fact: fix the place")
 
 
-def negation_checks(claim: Claim, titles: list[str]) -> Iterator[Found]:
+def titles_pattern(titles: list[str]) -> re.Pattern[str] | None:
+    """One pattern for the titles of the base's works (longest first), compiled once."""
+    titles = sorted({t for t in titles if t}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, titles)), re.IGNORECASE) if titles else None
+
+
+def negation_checks(claim: Claim, titles: re.Pattern[str] | None) -> Iterator[Found]:
     """A negation in the statement (outside the titles of works it names) that the quote lacks."""
-    statement = claim.statement
-    for title in titles:
-        statement = re.sub(re.escape(title), " ", statement, flags=re.IGNORECASE)
+    statement = titles.sub(" ", claim.statement) if titles else claim.statement
     said = _NEGATION.search(statement)
     if said and not _QUOTE_NEGATION.search(fold_text(_quote_of(claim))):
         yield ("statement-negation", f"the statement says “{said.group()}”, but the quote negates nothing",

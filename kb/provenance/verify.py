@@ -445,7 +445,7 @@ class _Checker:
         self.kb = kb
         self.findings: list[Finding] = []
         self.anchors: dict[str, list[Anchor | None]] = {}
-        self.titles = sorted((re.split(r"[:.?!]\s", s.title)[0] for s in kb.sources.values()), key=len, reverse=True)
+        self.titles = assertions.titles_pattern([re.split(r"[:.?!]\s", s.title)[0] for s in kb.sources.values()])
         """Titles (before any subtitle) of the works: a 'Not' in 'Not a world away' negates nothing."""
         self.sections: dict[str, dict[str, tuple[int, int]]] = {}
         """Per document: section name -> the span of its text (heading to next heading)."""
