@@ -56,6 +56,22 @@ def _year(fields: dict[str, str]) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_TEX = re.compile(r"[\\{}~$]|--|``|''")
+
+
+def _tex_decoder(middlewares: object) -> object:
+    """bibtexparser's LaTeX decoding middleware, which leaves plain strings (no TeX in them) alone:
+    decoding is slow, and most fields are plain."""
+
+    class Decoder(middlewares.LatexDecodingMiddleware):  # type: ignore[attr-defined,name-defined,misc]
+        def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+            if not _TEX.search(python_string):
+                return python_string, ""
+            return super()._transform_python_value_string(python_string)
+
+    return Decoder(True, keep_braced_groups=True)
+
+
 def _unresolved_strings(path: Path, library: object) -> list[Problem]:
     """A field written as a bare word (an @string macro never defined) or as a ``#``
     concatenation, which this reader does not join: both would be read as literal text."""
@@ -104,7 +120,7 @@ def parse_bibliography(path: Path) -> tuple[dict[str, Source], list[Problem]]:
         for fld in entry.fields:
             if isinstance(fld.value, str):
                 fld.value = _BARE_SPECIAL.sub(r"\\\1", fld.value)
-    library = middlewares.LatexDecodingMiddleware(True, keep_braced_groups=True).transform(library)
+    library = _tex_decoder(middlewares).transform(library)
     for entry in library.entries:  # URLs are not TeX: "~" stays a tilde
         for fld in entry.fields:
             value = verbatim.get((entry.key, fld.key), fld.value)
