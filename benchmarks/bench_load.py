@@ -9,6 +9,7 @@ quote.
 Usage:
     python benchmarks/bench_load.py                     # 130,000 claims in a temporary base
     python benchmarks/bench_load.py --claims 20000 --keep /tmp/kb-one-file
+    python benchmarks/bench_load.py --keep /tmp/kb-one-file --reuse   # measure it again
 """
 
 from __future__ import annotations
@@ -79,12 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=130_000)
     parser.add_argument("--keep", type=Path, help="write the base here and keep it")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: measure the base already there")
     parser.add_argument("--timeout", type=float, default=600, help="stop a command after this many seconds")
     args = parser.parse_args(argv)
     target = args.keep or Path(tempfile.mkdtemp(prefix="kb-one-file-")) / "kb"
     started = time.perf_counter()
-    path = generate(target, args.claims)
-    print(f"generated {args.claims:,} claims in one file of {path.stat().st_size / 1e6:.1f} MB "
+    path = target / "claims" / f"{KEY}.yaml"
+    if not (args.reuse and path.is_file()):
+        generate(target, args.claims)
+    print(f"{'generated' if not args.reuse else 'reused'} {args.claims:,} claims in one file of {path.stat().st_size / 1e6:.1f} MB "
           f"({time.perf_counter() - started:.0f} s)")
     kb = [sys.executable, "-c", "import sys; from kb.cli import main; sys.argv[0] = 'kb'; main()", "--kb", str(target)]
     try:

@@ -276,3 +276,20 @@ def test_new_fields_keep_old_fingerprints(small_kb: Path) -> None:
     qualified = Claim.model_validate({**claim.model_dump(), "quantities": [
         {**claim.quantities[0].model_dump(), "qualifier": "over"}]})
     assert qualified.fingerprint != claim.fingerprint
+
+
+# --- big files: parsed in chunks, same result (issue 13) -----------------------------------------
+
+
+def test_big_file_in_chunks_reads_as_the_whole(small_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kb.store.loader as loader
+
+    path = small_kb / CLAIMS
+    whole = load_claim_file(path)
+    monkeypatch.setattr(loader, "CHUNKED_ABOVE", 10)
+    monkeypatch.setattr(loader, "CHUNK", 2)
+    assert load_claim_file(path) == whole and len(whole[0]) == 7
+    edit(small_kb, CLAIMS, "  places: [UK]\n  period: 2019-20\n", "  places: &uk [UK]\n  period: 2019-20\n")
+    edit(small_kb, CLAIMS, "  places: [UK]\n", "  places: *uk\n")  # across chunks: still refused, with its line
+    claims, _, problems = load_claim_file(path)
+    assert not claims and "aliases are not accepted" in problems[0].message and problems[0].line
