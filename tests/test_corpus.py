@@ -93,3 +93,20 @@ def test_statements_speak_in_the_third_person(kb) -> None:
     pattern = re.compile(r"\b(we|our|us|this year|this report)\b", re.IGNORECASE)
     assert [c.id for c in kb if pattern.search(c.statement)] == []
 
+
+
+def test_bundled_base_verifies_without_warnings(kb) -> None:
+    """The qualifiers, waivers and 'elsewhere' cites added for issue 16 stay complete."""
+    from kb.provenance.verify import verify
+
+    report = verify(kb)
+    assert report.ok and not report.warnings, [(f.check, f.subject) for f in report.findings]
+
+
+def test_waivers_and_elsewhere_cites_give_reasons(kb) -> None:
+    waived = [w for c in kb for w in c.waived]
+    elsewhere = [c.id for c in kb for cite in c.cites if cite.elsewhere]
+    assert len(waived) >= 11 and all(len(w.reason.split()) >= 4 for w in waived)
+    assert len(elsewhere) >= 13
+    qualified = Counter(q.qualifier for c in kb for q in c.quantities if q.qualifier)
+    assert qualified["over"] >= 8 and qualified["under"] >= 5 and qualified["at least"] >= 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     from kb.publish.stats import compute_stats
 
     kb = load(ctx)
+    for problem in kb.problems:  # files left unread are counted nowhere: say so
+        if problem.check == "claim-file-ignored":
+            print(f"Notice: {problem}", file=sys.stderr)
     figures = compute_stats(kb)
     if as_json:
         print_json(figures)

@@ -21,11 +21,15 @@ def verify(
 ) -> None:
     """Check the provenance of every claim and source; exit 0 when clean, 1 on any failure, 2 when unreadable.
 
-    Checks: quotes are in their document (fragments in order); cited keys exist; cited
-    footnotes exist and name the cited work; the statement's numbers are in the quote;
-    ids are unique; vocabularies; source fields by type; every source is used; reviews
-    are not stale (disputed and needs-work reviews are listed as warnings); every number
-    in a document is quoted by a claim or listed in sources/documents/<key>.exclusions.yaml.
+    Checks: quotes are in their document (fragments in order, at least three words); cited
+    keys exist; cited footnotes exist, name the cited work and sit at the quote (or are
+    marked elsewhere); footnote markers in a quote are cited or waived; the statement's
+    numbers, places and negations are in the quote; each quantity's value, qualifier,
+    period and place; sections are headings of the document; ids are unique; vocabularies;
+    source fields by type; every source is used; reviews carry a fingerprint and are not
+    stale (disputed and needs-work reviews are listed as warnings); markup in fields
+    (warning); every number in a document is quoted by a claim or listed in
+    sources/documents/<key>.exclusions.yaml.
 
     Example: kb verify --json | jq '.summary'
     """
@@ -40,6 +44,7 @@ def verify(
             print_json(report.to_dict())
         for finding in report.findings:
             where = ":".join(str(x) for x in (finding.shown_file(report.root), finding.line) if x)
+            where = ", ".join(x for x in (where, finding.subject) if x)
             hint = f"; {finding.hint}" if finding.hint else ""
             print(f"Error: {finding.message}, {where}{hint}", file=sys.stderr)
         raise typer.Exit(2)

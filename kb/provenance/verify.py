@@ -15,14 +15,15 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from kb.errors import Problem
 from kb.model.numbers import missing_numbers
-from kb.model.schema import Claim, Organisation, Person, Source
-from kb.store.document import Anchor, Document, Footnote, fold_text
+from kb.model.schema import Claim
+from kb.provenance import assertions
+from kb.provenance.footnotes import footnote_names, name_aliases  # noqa: F401 (re-exported)
+from kb.store.document import Anchor, Document, fold_text
 from kb.store.loader import KnowledgeBase, item_lines, load_kb, read_yaml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -34,6 +35,21 @@ CHECKS: dict[str, str] = {
     "footnote-missing": "a cited footnote is not in the document",
     "footnote-mismatch": "a cited footnote does not name the cited work",
     "statement-number": "the statement states a number its quote does not",
+    "quantity-value": "a quantity's value is not written in the quote",
+    "quantity-qualifier": "a quantity's qualifier (over, about...) is not what the quote says before it",
+    "quantity-qualifier-missing": "the quote qualifies a quantity's number (over, nearly...) but the quantity has "
+                                  "no qualifier (warning)",
+    "quantity-period": "a quantity's period is neither in the quote nor the claim's period",
+    "quantity-place": "a quantity's place is neither in the quote nor among the claim's places",
+    "footnote-uncited": "a footnote marker in the quote is neither cited nor waived",
+    "cite-not-near": "a cited footnote's marker is far from the quote and the cite is not marked 'elsewhere'",
+    "statement-place": "a place the statement names is not in 'places', or not in the quote or its section",
+    "statement-negation": "the statement negates, its quote does not",
+    "statement-number-swap": "the statement pairs a number with what the quote says of another number",
+    "quote-substance": "the quote is too slight (under three words, or only stopwords)",
+    "section-unknown": "the claim's section is not a heading of its document",
+    "markup": "a field holds HTML, LaTeX commands or control characters (warning)",
+    "review-unfingerprinted": "a review recorded no fingerprint, so the claim counts as unreviewed (warning)",
     "review-stale": "the claim changed after its review",
     "review-disputed": "a reviewer disputed the claim (warning)",
     "review-needs-work": "a reviewer asked for work on the claim (warning)",
@@ -44,10 +60,12 @@ CHECKS: dict[str, str] = {
     "exclusion-invalid": "an exclusion lacks its text or its reason",
     "exclusions-file": "an exclusions file cannot be read (fatal)",
 }
-"""Checks made here; the loader adds its own (``yaml-syntax``, ``claim-schema``, ``duplicate-id``,
-``vocabulary``, ``unknown-source``, ``unknown-document``, ``bibtex-*``)."""
+"""Checks made here; the loader adds its own (``yaml-syntax``, ``yaml-read``, ``claim-file-shape``,
+``claim-file-ignored``, ``claim-schema``, ``duplicate-id``, ``vocabulary``, ``unknown-source``,
+``unknown-document``, ``bibtex-*``)."""
 
-WARNINGS = frozenset({"review-disputed", "review-needs-work"})
+WARNINGS = frozenset({"review-disputed", "review-needs-work", "review-unfingerprinted", "markup",
+                      "quantity-qualifier-missing"})
 
 REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "report": (("title",), ("year",), ("authors", "publisher")),
@@ -62,6 +80,9 @@ REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
 """Per source type, the fields it needs; a tuple of alternatives means any one of them."""
 _FIELD_NAMES = {"authors": "author", "publisher": "institution/publisher"}
 
+CONTEXT_BEFORE, CONTEXT_AFTER = 2000, 500
+"""The passage around a quote that counts as its context (besides its section), in characters:
+extracted text does not keep a section's paragraphs together, so the section alone is not enough."""
 EXCLUSIONS_SUFFIX = ".exclusions.yaml"
 CONTEXT = 30
 
@@ -293,93 +314,6 @@ def uncovered_numbers(kb: KnowledgeBase, key: str | None = None) -> list[Uncover
     return result
 
 
-# --- footnotes name their works -------------------------------------------------------
-
-_SMALL_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"}
-_WORD = re.compile(r"[\w']+")
-
-
-@lru_cache(maxsize=1)
-def name_aliases() -> dict[str, tuple[str, ...]]:
-    """Full name (case-folded) -> acronyms as written, from kb/data/acronyms.yaml."""
-    from kb.search.acronyms import acronym_table
-
-    aliases: dict[str, set[str]] = {}
-    for acronym, expansions in acronym_table().items():
-        for expansion in expansions:
-            aliases.setdefault(expansion.casefold(), set()).add(acronym)
-    return {name: tuple(sorted(shorts)) for name, shorts in aliases.items()}
-
-
-def _initials(name: str) -> set[str]:
-    """'Department for Children, Schools and Families' -> {DCSF, DfCSaF}; 'Ministry of Justice' -> {MJ, MoJ}."""
-    words = _WORD.findall(name)
-    if len(words) < 2:
-        return set()
-    big = "".join(w[0].upper() for w in words if w.lower() not in _SMALL_WORDS)
-    mixed = "".join(w[0].lower() if w.lower() in _SMALL_WORDS else w[0].upper() for w in words)
-    return {i for i in (big, mixed) if len(i) >= 2}
-
-
-def _folded(text: str) -> str:
-    return fold_text(text).casefold()
-
-
-def _has_phrase(haystack: str, phrase: str, *, case: bool = False) -> bool:
-    needle = fold_text(phrase) if case else _folded(phrase)
-    if not needle:
-        return False
-    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
-
-
-def _author_names(source: Source) -> tuple[list[str], list[str]]:
-    """(names matched case-insensitively, short forms matched case-sensitively)."""
-    names: list[str] = []
-    shorts: list[str] = []
-    aliases = name_aliases()
-    organisations = [a.name for a in source.authors if isinstance(a, Organisation)]
-    names += [a.family for a in source.authors if isinstance(a, Person)]
-    for name in [*organisations, source.publisher] if source.publisher else organisations:
-        names.append(name)
-        shorts += list(aliases.get(name.casefold(), ())) + sorted(_initials(name))
-    return names, shorts
-
-
-_TITLE_HEAD = 4
-"""How many leading words of a title a footnote must give, in order, to name the work."""
-
-
-def _title_matches(words: str, source: Source) -> bool:
-    """Whether the footnote's words (joined by spaces) hold the title's first words, in order."""
-    head = " ".join(_WORD.findall(_folded(source.title))[:_TITLE_HEAD])
-    return bool(head) and re.search(rf"(?<!\S){re.escape(head)}(?!\S)", words) is not None
-
-
-def footnote_names(note: Footnote, source: Source, sources: dict[str, Source]) -> tuple[bool, str | None]:
-    """Whether a footnote's text names the work, and which other work it names instead.
-
-    It names the work when it gives the work's URL or the first words of its title
-    (up to four, in order); or when it gives an author or publisher (a family or
-    organisation name, its initials, or its acronym from kb/data/acronyms.yaml)
-    and the work's year, and names no other work of the bibliography by its title.
-    """
-    folded = _folded(note.text)
-    words = " ".join(_WORD.findall(folded))
-    if source.url:
-        bare = re.sub(r"^\w+://(www\.)?", "", source.url.casefold()).rstrip("/")
-        if bare and bare in folded:
-            return True, None
-    if _title_matches(words, source):
-        return True, None
-    other = next((k for k, s in sources.items() if k != source.key and _title_matches(words, s)), None)
-    if other is not None:
-        return False, other
-    names, shorts = _author_names(source)
-    exact = fold_text(note.text)
-    by_author = any(_has_phrase(folded, n) for n in names) or any(_has_phrase(exact, s, case=True) for s in shorts)
-    return by_author and (source.year is None or str(source.year) in words.split()), None
-
-
 # --- the checks ----------------------------------------------------------------------
 
 
@@ -424,6 +358,22 @@ class _Checker:
         self.kb = kb
         self.findings: list[Finding] = []
         self.anchors: dict[str, list[Anchor | None]] = {}
+        self.titles = assertions.titles_pattern([re.split(r"[:.?!]\s", s.title)[0] for s in kb.sources.values()])
+        """Titles (before any subtitle) of the works: a 'Not' in 'Not a world away' negates nothing."""
+        self.sections: dict[str, dict[str, tuple[int, int]]] = {}
+        """Per document: section name -> the span of its text (heading to next heading)."""
+
+    def section_spans(self, document: Document) -> dict[str, tuple[int, int]]:
+        if document.key not in self.sections:
+            names = {c.section for c in self.kb.from_document(document.key)}
+            starts = sorted((start, name) for name, found in assertions.headings(document, names).items()
+                            for start in found)
+            spans: dict[str, tuple[int, int]] = {}
+            for i, (start, name) in enumerate(starts):
+                end = starts[i + 1][0] if i + 1 < len(starts) else len(document.text)
+                spans.setdefault(name, (start, end))
+            self.sections[document.key] = spans
+        return self.sections[document.key]
 
     def add(self, check: str, file: Path | None, line: int | None, subject: str | None, message: str,
             hint: str = "") -> None:
@@ -472,6 +422,26 @@ class _Checker:
             self.add("statement-number", where.path, where.line, claim.id,
                      f"the statement states {token.text!r}, which its quote does not",
                      "the statement may add no fact the quote does not carry: fix the number or extend the quote")
+        spans = self.section_spans(document)
+        section = spans.get(claim.section)
+        found = [a for a in anchors if a is not None]
+        if section is None:
+            self.add("section-unknown", where.path, where.line, claim.id,
+                     f"section “{_short(claim.section)}” is not a heading of {document.key}",
+                     "write the heading as the document has it (a line of its own, or lines)")
+        context = " ".join(fold_text(document.text[a:b]) for a, b in (
+            [section] if section else []) + [(max(0, x.start - CONTEXT_BEFORE), x.end + CONTEXT_AFTER) for x in found])
+        own = self.kb.sources.get(document.key)
+        context += f" {claim.section} {own.title if own else ''}"  # the document's title gives its scope
+        for found_check in (
+            *assertions.quantity_checks(claim),
+            *assertions.footnote_checks(claim, document, found),
+            *assertions.place_checks(claim, list(self.kb.vocabulary.places), context, document),
+            *assertions.negation_checks(claim, self.titles),
+            *assertions.swap_checks(claim),
+            *assertions.substance_checks(claim),
+        ):
+            self.add(found_check[0], where.path, where.line, claim.id, found_check[1], found_check[2])
 
     def cite(self, claim: Claim, key: str, footnote: int | None, document: Document) -> None:
         source = self.kb.sources.get(key)
@@ -493,9 +463,17 @@ class _Checker:
                      "fix the footnote number or the cited key")
 
     def review(self, claim: Claim) -> None:
+        where = self.kb.locations[claim.id]
+        for check, message, hint in assertions.markup_checks(claim.model_dump(mode="json", exclude={"document"})):
+            self.add(check, where.path, where.line, claim.id, message, hint)
         if claim.review is None:
             return
-        where = self.kb.locations[claim.id]
+        if not claim.review.fingerprint:
+            self.add("review-unfingerprinted", where.path, where.line, claim.id,
+                     f"the {claim.review.status} review records no fingerprint, so nothing says what it saw: "
+                     "the claim counts as unreviewed",
+                     f"review it with kb review {claim.id} --status ..., which records the fingerprint")
+            return
         review = claim.review
         by = f" by {review.by}" if review.by else ""
         on = f" on {review.on}" if review.on else ""
@@ -514,6 +492,8 @@ class _Checker:
         used |= set(self.kb.document_keys)
         bib = self.kb.bib_path
         for key, source in self.kb.sources.items():
+            for check, message, hint in assertions.markup_checks(assertions.source_fields(source)):
+                self.add(check, bib, source.line, key, message, hint)
             missing = []
             for alternatives in REQUIRED_FIELDS.get(source.type, ()):
                 if not any(getattr(source, name) for name in alternatives):
