@@ -8,7 +8,14 @@ from typing import Optional
 import typer
 
 from kb.cli import app
-from kb.cli.common import console, handles_errors, kb_dir, load, print_json
+from kb.cli.common import (
+    console,
+    handles_errors,
+    kb_dir,
+    load,
+    print_json,
+    terminal_safe,
+)
 
 
 @app.command()
@@ -46,7 +53,7 @@ def verify(
             where = ":".join(str(x) for x in (finding.shown_file(report.root), finding.line) if x)
             where = ", ".join(x for x in (where, finding.subject) if x)
             hint = f"; {finding.hint}" if finding.hint else ""
-            print(f"Error: {finding.message}, {where}{hint}", file=sys.stderr)
+            print(terminal_safe(f"Error: {finding.message}, {where}{hint}"), file=sys.stderr)
         raise typer.Exit(2)
     if uncovered:
         numbers = uncovered_numbers(kb)
