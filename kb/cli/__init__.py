@@ -53,6 +53,7 @@ def main_callback(
 
 # Command modules register themselves on `app` when imported.
 from kb.cli import core, export, search, verify  # noqa: E402,F401
+from kb.cli import site  # noqa: E402,F401
 
 
 def main() -> None:
