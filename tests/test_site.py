@@ -336,3 +336,17 @@ def test_slug() -> None:
     assert slug("Northern Ireland") == "northern-ireland"
     assert slug("England and Wales") == "england-and-wales"
     assert slug("!!") == "x"
+
+
+@pytest.mark.parametrize("style", ["harvard-cite-them-right", "mhra-notes"])
+def test_cite_box_markdown_is_the_claims_own_export(run, small_kb: Path, tmp_path: Path, style: str) -> None:
+    import html
+
+    kb = load_kb(small_kb)
+    build_site(kb, tmp_path / "out", style=style)
+    for claim in kb:
+        page = (tmp_path / "out" / "claims" / f"{claim.id}.html").read_text(encoding="utf-8")
+        shown = re.search(r'<pre aria-labelledby="cite-md" tabindex="0"><code>(.*?)</code></pre>', page, re.S)
+        exported = run("--kb", small_kb, "export", "--id", claim.id, "--format", "markdown", "--style", style)
+        assert exported.exit_code == 0
+        assert html.unescape(shown.group(1)) == exported.stdout, claim.id

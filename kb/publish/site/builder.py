@@ -93,51 +93,58 @@ def _base_url(base_url: str) -> str:
 @dataclass
 class Citations:
     style: Style
-    citation: dict[str, Markup]
-    """Claim id -> its in-text citation (or note) in HTML."""
     reference: dict[str, Markup]
     """Source key -> its formatted reference in HTML."""
     markdown: dict[str, str]
-    """Claim id -> the Markdown export of that claim alone."""
+    """Claim id -> the Markdown export of that claim alone (as ``kb export --id ID --format markdown``)."""
     pandoc: dict[str, str]
     """Claim id -> its pandoc citation, e.g. ``[@jago2011whats; cited in @barnardos2012cutting]``."""
 
 
-def _markdown_alone(kb: KnowledgeBase, claim: Claim, style: Style, style_arg: str) -> str:
-    from kb.publish.exporters import ExportJob, get_exporter
+def _signature(claim: Claim) -> tuple[object, ...]:
+    """What a claim's citation depends on: its cited works with their locators, and its document."""
+    return tuple((c.key, c.locator) for c in claim.cites), claim.document
 
-    return get_exporter("markdown")(ExportJob(kb=kb, claims=[claim], style=style_arg)).text
+
+def _markdown(statement: str, rendered: Any) -> str:
+    """A claim's Markdown as the ``markdown`` exporter writes it for that claim alone."""
+    citation = rendered.claims[0].citation
+    text = markdown_escape(statement)
+    parts = [f"- {text}[^1]", f"[^1]: {citation}"] if rendered.is_note else [f"- {attach(text, citation)}"]
+    if rendered.references:
+        parts.append("## References\n\n" + "\n\n".join(rendered.references))
+    return "\n\n".join(parts) + "\n"
 
 
 def citations(kb: KnowledgeBase, style: Style, style_arg: str) -> Citations:
-    """Format every citation and reference in one citeproc run (per claim only where the style
-    numbers or notes its citations, whose form depends on the claims around them)."""
+    """Every reference (one citeproc run over a claim per work) and each claim's Markdown export.
+
+    citeproc-py takes milliseconds per citation, so a claim's Markdown is rendered once per
+    distinct citation (works, locators, document) and shared by the claims that have it.
+    """
     from kb.provenance.context import simple_reference
     from kb.publish.exporters import ExportJob
     from kb.publish.exporters.pandoc import citation as pandoc_citation
 
     claims = [c for c in kb if all(k in kb.sources for k in (*c.cited_keys, c.document))]
-    html = render(kb, claims, style, "html")
+    one_per_work: dict[str, Claim] = {}
+    for claim in claims:
+        for key in (*claim.cited_keys, claim.document):
+            one_per_work.setdefault(key, claim)
+    html = render(kb, list({c.id: c for c in one_per_work.values()}.values()), style, "html")
     reference = {k: Markup(t) for k, t in zip(html.reference_keys, html.references)}
     for key, source in sorted(kb.sources.items()):
         reference.setdefault(key, escape(simple_reference(source)))
-    citation = {c.claim.id: Markup(c.citation) for c in html.claims}
+    rendered: dict[tuple[object, ...], Any] = {}
     markdown: dict[str, str] = {}
-    if style.is_note or style.is_numeric:
-        markdown = {c.id: _markdown_alone(kb, c, style, style_arg) for c in claims}
-    else:
-        md = render(kb, claims, style, "markdown")
-        refs = dict(zip(md.reference_keys, md.references))
-        for cited in md.claims:
-            keys = set(cited.keys)
-            own = [text for key, text in refs.items() if key in keys]
-            text = f"- {attach(markdown_escape(cited.claim.statement), cited.citation)}\n"
-            if own:
-                text += "\n## References\n\n" + "\n\n".join(own) + "\n"
-            markdown[cited.claim.id] = text
+    for claim in claims:
+        signature = _signature(claim)
+        if signature not in rendered:
+            rendered[signature] = render(kb, [claim], style, "markdown")
+        markdown[claim.id] = _markdown(claim.statement, rendered[signature])
     job = ExportJob(kb=kb, claims=claims, style=style_arg)
     pandoc = {c.id: pandoc_citation(job, c) for c in claims}
-    return Citations(style, citation, reference, markdown, pandoc)
+    return Citations(style, reference, markdown, pandoc)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -250,7 +257,7 @@ def _write_data(kb: KnowledgeBase, w: _Writer, style_arg: str) -> None:
 
 
 def _pagefind(site: Path) -> float:
-    """Index the site with the Pagefind binary of the ``pagefind[bin]`` package; seconds taken."""
+    """Index the claim and source pages with the Pagefind binary of ``pagefind[bin]``; seconds taken."""
     try:
         from pagefind.service import get_executable
     except ImportError:
@@ -261,7 +268,7 @@ def _pagefind(site: Path) -> float:
                        hint="pip install 'pagefind[bin]'")
     started = time.perf_counter()
     try:
-        done = subprocess.run([str(binary), "--site", str(site), "--silent"], capture_output=True, text=True,
+        done = subprocess.run([str(binary), "--site", str(site), "--glob", "{claims,sources}/*.html", "--silent"], capture_output=True, text=True,
                               check=False)
     except OSError as exc:
         raise WriteError(f"cannot run Pagefind ({binary}): {exc}", hint="reinstall 'pagefind[bin]'") from exc
