@@ -338,7 +338,7 @@ def test_slug() -> None:
     assert slug("!!") == "x"
 
 
-@pytest.mark.parametrize("style", ["harvard-cite-them-right", "mhra-notes"])
+@pytest.mark.parametrize("style", ["harvard-cite-them-right", "apa", "mhra-notes", "vancouver-nlm"])
 def test_cite_box_markdown_is_the_claims_own_export(run, small_kb: Path, tmp_path: Path, style: str) -> None:
     import html
 
@@ -350,3 +350,18 @@ def test_cite_box_markdown_is_the_claims_own_export(run, small_kb: Path, tmp_pat
         exported = run("--kb", small_kb, "export", "--id", claim.id, "--format", "markdown", "--style", style)
         assert exported.exit_code == 0
         assert html.unescape(shown.group(1)) == exported.stdout, claim.id
+
+
+def test_cite_box_markdown_on_the_bundled_base(bundled_site) -> None:
+    """Batched rendering gives every claim its own export, year letters included (Barnardo's 2011a...)."""
+    import html
+
+    from kb.publish.exporters import ExportJob, get_exporter
+
+    out, kb = bundled_site
+    exporter = get_exporter("markdown")
+    for claim in kb:
+        page = (out / "claims" / f"{claim.id}.html").read_text(encoding="utf-8")
+        shown = re.search(r'<pre aria-labelledby="cite-md" tabindex="0"><code>(.*?)</code></pre>', page, re.S)
+        alone = exporter(ExportJob(kb=kb, claims=[claim], style="harvard-cite-them-right")).text
+        assert html.unescape(shown.group(1)) == alone, claim.id

@@ -106,22 +106,68 @@ def _signature(claim: Claim) -> tuple[object, ...]:
     return tuple((c.key, c.locator) for c in claim.cites), claim.document
 
 
-def _markdown(statement: str, rendered: Any) -> str:
+def _markdown(statement: str, citation: str, references: list[str], is_note: bool) -> str:
     """A claim's Markdown as the ``markdown`` exporter writes it for that claim alone."""
-    citation = rendered.claims[0].citation
     text = markdown_escape(statement)
-    parts = [f"- {text}[^1]", f"[^1]: {citation}"] if rendered.is_note else [f"- {attach(text, citation)}"]
-    if rendered.references:
-        parts.append("## References\n\n" + "\n\n".join(rendered.references))
+    parts = [f"- {text}[^1]", f"[^1]: {citation}"] if is_note else [f"- {attach(text, citation)}"]
+    if references:
+        parts.append("## References\n\n" + "\n\n".join(references))
     return "\n\n".join(parts) + "\n"
 
 
-def citations(kb: KnowledgeBase, style: Style, style_arg: str) -> Citations:
-    """Every reference (one citeproc run over a claim per work) and each claim's Markdown export.
+def _name_year(source: Any) -> tuple[object, ...]:
+    """What an author-date citation shows of a work: the authors' family names and the year."""
+    names = tuple(getattr(a, "family", None) or getattr(a, "name", "") for a in source.authors)
+    return names or (source.publisher or source.title,), source.year
 
-    citeproc-py takes milliseconds per citation, so a claim's Markdown is rendered once per
-    distinct citation (works, locators, document) and shared by the claims that have it.
+
+def _batches(kb: KnowledgeBase, representatives: list[Claim]) -> list[list[Claim]]:
+    """Claims grouped so that no two works of a group could be confused ("Smith, 2010" twice).
+
+    In an author-date style a citation then renders as it does alone: citeproc adds
+    initials or year letters only to tell such works apart.
     """
+    batches: list[tuple[dict[tuple[object, ...], frozenset[str]], list[Claim]]] = []
+    for claim in representatives:
+        grouped: dict[tuple[object, ...], set[str]] = {}
+        for key in (*claim.cited_keys, claim.document):
+            grouped.setdefault(_name_year(kb.sources[key]), set()).add(key)
+        works = {shown: frozenset(keys) for shown, keys in grouped.items()}
+        for seen, members in batches:
+            if all(seen.get(shown, keys) == keys for shown, keys in works.items()):
+                break
+        else:
+            seen, members = {}, []
+            batches.append((seen, members))
+        seen.update(works)
+        members.append(claim)
+    return [members for _, members in batches]
+
+
+def _markdown_exports(kb: KnowledgeBase, claims: list[Claim], style: Style) -> dict[str, str]:
+    """Each claim's Markdown export, rendered once per distinct citation (citeproc-py takes
+    milliseconds per citation); in batches for author-date styles, alone for note and numeric
+    styles, whose citations depend on the claims around them."""
+    representatives: dict[tuple[object, ...], Claim] = {}
+    for claim in claims:
+        representatives.setdefault(_signature(claim), claim)
+    shown: dict[tuple[object, ...], tuple[str, list[str]]] = {}
+    if style.is_note or style.is_numeric:
+        for signature, claim in representatives.items():
+            alone = render(kb, [claim], style, "markdown")
+            shown[signature] = (alone.claims[0].citation, alone.references)
+    else:
+        for batch in _batches(kb, list(representatives.values())):
+            rendered = render(kb, batch, style, "markdown")
+            references = list(zip(rendered.reference_keys, rendered.references))
+            for cited in rendered.claims:
+                keys = set(cited.keys)
+                shown[_signature(cited.claim)] = (cited.citation, [t for k, t in references if k in keys])
+    return {c.id: _markdown(c.statement, *shown[_signature(c)], style.is_note) for c in claims}
+
+
+def citations(kb: KnowledgeBase, style: Style, style_arg: str) -> Citations:
+    """Every work's reference (one citeproc run over a claim per work) and each claim's Markdown export."""
     from kb.provenance.context import simple_reference
     from kb.publish.exporters import ExportJob
     from kb.publish.exporters.pandoc import citation as pandoc_citation
@@ -135,16 +181,9 @@ def citations(kb: KnowledgeBase, style: Style, style_arg: str) -> Citations:
     reference = {k: Markup(t) for k, t in zip(html.reference_keys, html.references)}
     for key, source in sorted(kb.sources.items()):
         reference.setdefault(key, escape(simple_reference(source)))
-    rendered: dict[tuple[object, ...], Any] = {}
-    markdown: dict[str, str] = {}
-    for claim in claims:
-        signature = _signature(claim)
-        if signature not in rendered:
-            rendered[signature] = render(kb, [claim], style, "markdown")
-        markdown[claim.id] = _markdown(claim.statement, rendered[signature])
     job = ExportJob(kb=kb, claims=claims, style=style_arg)
     pandoc = {c.id: pandoc_citation(job, c) for c in claims}
-    return Citations(style, reference, markdown, pandoc)
+    return Citations(style, reference, _markdown_exports(kb, claims, style), pandoc)
 
 
 # --- rendering -----------------------------------------------------------------------------
