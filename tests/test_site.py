@@ -45,22 +45,22 @@ def _files(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    base = copy_kb(ROOT, tmp_path_factory.mktemp("base") / "bundled")
+def _site_of(tmp_path_factory: pytest.TempPathFactory, source: Path) -> tuple[Path, object]:
+    """A copy of the base at ``source`` and its site, built once per module."""
+    kb = load_kb(copy_kb(source, tmp_path_factory.mktemp("base") / "kb"))
     out = tmp_path_factory.mktemp("out") / "site"
-    kb = load_kb(base)
     build_site(kb, out)
     return out, kb
+
+
+@pytest.fixture(scope="module")
+def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    return _site_of(tmp_path_factory, ROOT)
 
 
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    base = copy_kb(SMALL_KB, tmp_path_factory.mktemp("base") / "small")
-    out = tmp_path_factory.mktemp("out") / "site"
-    kb = load_kb(base)
-    build_site(kb, out)
-    return out, kb
+    return _site_of(tmp_path_factory, SMALL_KB)
 
 
 @pytest.fixture(params=["bundled", "small"])
