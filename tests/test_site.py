@@ -365,3 +365,16 @@ def test_cite_box_markdown_on_the_bundled_base(bundled_site) -> None:
         shown = re.search(r'<pre aria-labelledby="cite-md" tabindex="0"><code>(.*?)</code></pre>', page, re.S)
         alone = exporter(ExportJob(kb=kb, claims=[claim], style="harvard-cite-them-right")).text
         assert html.unescape(shown.group(1)) == alone, claim.id
+
+
+def test_a_claim_citing_an_unknown_work_still_gets_a_page(small_kb: Path, tmp_path: Path) -> None:
+    path = small_kb / "claims" / "testorg2020study.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{key: jago2011whats, footnote: 1}",
+                                                             "{key: nosuchwork2000, footnote: 1}"), encoding="utf-8")
+    kb = load_kb(small_kb)
+    build_site(kb, tmp_path / "out")
+    page = (tmp_path / "out" / "claims" / "tst-0002.html").read_text(encoding="utf-8")
+    assert "nosuchwork2000 <span class=\"warning\">not in the bibliography</span>" in page
+    assert "nosuchwork2000.html" not in page
+    assert '"id": "tst-0002"' in (tmp_path / "out" / "data" / "claims.json").read_text(encoding="utf-8")
+    assert "nosuchwork2000" not in (tmp_path / "out" / "data" / "references.bib").read_text(encoding="utf-8")

@@ -289,8 +289,10 @@ def _write_data(kb: KnowledgeBase, w: _Writer, style_arg: str) -> None:
     """OUT/data/: the claims as JSON, and the works they cite as CSL-JSON and BibTeX."""
     from kb.publish.exporters import ExportJob, get_exporter
 
-    claims = _claim_rows(c for c in kb if all(k in kb.sources for k in (*c.cited_keys, c.document)))
-    for fmt, name in (("json", "claims.json"), ("csl-json", "references.json"), ("bibtex", "references.bib")):
+    every = _claim_rows(kb)
+    credited = [c for c in every if all(k in kb.sources for k in (*c.cited_keys, c.document))]
+    for fmt, name, claims in (("json", "claims.json", every), ("csl-json", "references.json", credited),
+                              ("bibtex", "references.bib", credited)):
         result = get_exporter(fmt)(ExportJob(kb=kb, claims=claims, style=style_arg))
         w.file(f"data/{name}", result.text.encode("utf-8"))
 
