@@ -378,3 +378,16 @@ def test_a_claim_citing_an_unknown_work_still_gets_a_page(small_kb: Path, tmp_pa
     assert "nosuchwork2000.html" not in page
     assert '"id": "tst-0002"' in (tmp_path / "out" / "data" / "claims.json").read_text(encoding="utf-8")
     assert "nosuchwork2000" not in (tmp_path / "out" / "data" / "references.bib").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("style", ["harvard-cite-them-right", "mhra-notes"])
+def test_markdown_rendered_in_processes_is_the_same(monkeypatch, small_kb: Path, style: str) -> None:
+    from kb.cite.citations import load_style
+
+    kb = load_kb(small_kb)
+    loaded = load_style(style)
+    serial = site_builder.citations(kb, loaded, style).markdown
+    monkeypatch.setattr(site_builder, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(site_builder.os, "cpu_count", lambda: 3)  # three chunks even on a one-core machine
+    assert site_builder.citations(kb, loaded, style).markdown == serial
+    assert len(serial) == len(kb)

@@ -144,25 +144,58 @@ def _batches(kb: KnowledgeBase, representatives: list[Claim]) -> list[list[Claim
     return [members for _, members in batches]
 
 
+_SHARED: dict[str, Any] = {}
+"""The base and style a forked worker renders with (inherited through fork, never pickled)."""
+PARALLEL_FROM = 400
+"""Distinct citations from which the Markdown exports are rendered by several processes."""
+
+
+def _render_shown(claims: list[Claim]) -> dict[tuple[object, ...], tuple[str, list[str]]]:
+    """(citation, references) per signature for claims whose works cannot be confused."""
+    rendered = render(_SHARED["kb"], claims, _SHARED["style"], "markdown")
+    references = list(zip(rendered.reference_keys, rendered.references))
+    return {_signature(cited.claim): (cited.citation, [t for k, t in references if k in set(cited.keys)])
+            for cited in rendered.claims}
+
+
+def _render_alone(claims: list[Claim]) -> dict[tuple[object, ...], tuple[str, list[str]]]:
+    shown = {}
+    for claim in claims:
+        alone = render(_SHARED["kb"], [claim], _SHARED["style"], "markdown")
+        shown[_signature(claim)] = (alone.claims[0].citation, alone.references)
+    return shown
+
+
+def _in_processes(work: Any, chunks: list[list[Claim]]) -> list[dict[tuple[object, ...], tuple[str, list[str]]]]:
+    """``work`` over the chunks, in forked processes when there are several cores and enough work."""
+    import multiprocessing
+
+    workers = min(os.cpu_count() or 1, len(chunks))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [work(chunk) for chunk in chunks]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(work, chunks)
+
+
 def _markdown_exports(kb: KnowledgeBase, claims: list[Claim], style: Style) -> dict[str, str]:
     """Each claim's Markdown export, rendered once per distinct citation (citeproc-py takes
     milliseconds per citation); in batches for author-date styles, alone for note and numeric
-    styles, whose citations depend on the claims around them."""
+    styles, whose citations depend on the claims around them. A large base is rendered by
+    several processes (each chunk of a batch renders as the batch would)."""
     representatives: dict[tuple[object, ...], Claim] = {}
     for claim in claims:
         representatives.setdefault(_signature(claim), claim)
-    shown: dict[tuple[object, ...], tuple[str, list[str]]] = {}
-    if style.is_note or style.is_numeric:
-        for signature, claim in representatives.items():
-            alone = render(kb, [claim], style, "markdown")
-            shown[signature] = (alone.claims[0].citation, alone.references)
-    else:
-        for batch in _batches(kb, list(representatives.values())):
-            rendered = render(kb, batch, style, "markdown")
-            references = list(zip(rendered.reference_keys, rendered.references))
-            for cited in rendered.claims:
-                keys = set(cited.keys)
-                shown[_signature(cited.claim)] = (cited.citation, [t for k, t in references if k in keys])
+    alone = style.is_note or style.is_numeric
+    groups = [list(representatives.values())] if alone else _batches(kb, list(representatives.values()))
+    parts = max(1, min(os.cpu_count() or 1, 8)) if len(representatives) >= PARALLEL_FROM else 1
+    chunks = [group[i::parts] for group in groups for i in range(parts) if group[i::parts]]
+    _SHARED.update(kb=kb, style=style)
+    try:
+        shown: dict[tuple[object, ...], tuple[str, list[str]]] = {}
+        for result in _in_processes(_render_alone if alone else _render_shown, chunks):
+            shown.update(result)
+    finally:
+        _SHARED.clear()
     return {c.id: _markdown(c.statement, *shown[_signature(c)], style.is_note) for c in claims}
 
 
