@@ -346,7 +346,7 @@ def test_cite_box_markdown_is_the_claims_own_export(run, small_kb: Path, tmp_pat
     build_site(kb, tmp_path / "out", style=style)
     for claim in kb:
         page = (tmp_path / "out" / "claims" / f"{claim.id}.html").read_text(encoding="utf-8")
-        shown = re.search(r'<pre aria-labelledby="cite-md" tabindex="0"><code>(.*?)</code></pre>', page, re.S)
+        shown = re.search(r'<pre aria-labelledby="cite-md" tabindex="0"><code>(.*?)</code></pre>', page, re.DOTALL)
         exported = run("--kb", small_kb, "export", "--id", claim.id, "--format", "markdown", "--style", style)
         assert exported.exit_code == 0
         assert html.unescape(shown.group(1)) == exported.stdout, claim.id
@@ -362,7 +362,7 @@ def test_cite_box_markdown_on_the_bundled_base(bundled_site) -> None:
     exporter = get_exporter("markdown")
     for claim in kb:
         page = (out / "claims" / f"{claim.id}.html").read_text(encoding="utf-8")
-        shown = re.search(r'<pre aria-labelledby="cite-md" tabindex="0"><code>(.*?)</code></pre>', page, re.S)
+        shown = re.search(r'<pre aria-labelledby="cite-md" tabindex="0"><code>(.*?)</code></pre>', page, re.DOTALL)
         alone = exporter(ExportJob(kb=kb, claims=[claim], style="harvard-cite-them-right")).text
         assert html.unescape(shown.group(1)) == alone, claim.id
 

@@ -25,7 +25,14 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from kb import __version__
-from kb.cite.citations import DEFAULT_STYLE, Style, attach, load_style, markdown_escape, render
+from kb.cite.citations import (
+    DEFAULT_STYLE,
+    Style,
+    attach,
+    load_style,
+    markdown_escape,
+    render,
+)
 from kb.errors import BadInput, WriteError
 from kb.model.schema import Claim
 from kb.publish.site import pages
@@ -335,7 +342,7 @@ def _pagefind(site: Path) -> float:
     try:
         from pagefind.service import get_executable
     except ImportError:
-        get_executable = None  # noqa: N806
+        get_executable = None
     binary = get_executable() if get_executable else None
     if binary is None:
         raise BadInput("the Pagefind binary is not installed (the site's search needs it)",

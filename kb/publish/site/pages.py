@@ -188,8 +188,8 @@ def document_html(document: Document, spans: dict[str, list[Anchor]], uncovered:
     markers = {note.marker: note.number for note in document.footnotes.values() if note.marker is not None}
     heads = {note.start: note.number for note in document.footnotes.values()}
     numbers = {start: (end, value) for start, end, value in uncovered}
-    for at in markers:
-        cuts.update((at, at + len(str(markers[at]))))
+    for at, number in markers.items():
+        cuts.update((at, at + len(str(number))))
     for start, (end, _) in numbers.items():
         cuts.update((start, end))
     for m in _BLANK.finditer(text):
