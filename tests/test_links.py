@@ -356,3 +356,25 @@ def test_add_to_a_flow_style_claim_says_how_to_do_it_by_hand(small_kb: Path) -> 
 
     with pytest.raises(BadInput, match="flow style.*add it by hand: links: \\[\\{rel: supports, id: tst-0003\\}\\]"):
         add_link(load_kb(small_kb), "tst-0200", "supports", "tst-0003")
+
+
+# --- verify and show -----------------------------------------------------------------
+
+
+def test_kb_verify_reports_link_problems_with_both_ids(run, small_kb: Path) -> None:
+    with_links(small_kb, {"tst-0001": ["{rel: repeats, id: tst-0999}"]})
+    r = run("--kb", small_kb, "verify", "--json")
+    assert r.exit_code == 1
+    findings = [f for f in json.loads(r.stdout)["findings"] if f["check"] == "link-target-missing"]
+    assert len(findings) == 1 and findings[0]["subject"] == "tst-0001" and "tst-0999" in findings[0]["message"]
+    assert findings[0]["line"] == id_line(small_kb, "tst-0001")
+
+
+def test_kb_show_lists_links_both_ways(run, small_kb: Path) -> None:
+    with_links(small_kb, {"tst-0001": ["{rel: repeats, id: tst-0003}"]})
+    kb = load_kb(small_kb)
+    out = run("--kb", small_kb, "show", "tst-0003").stdout
+    assert f"Link:        Repeated by tst-0001: {kb.claim('tst-0001').statement}" in out
+    assert "Link:        Repeats tst-0003" in run("--kb", small_kb, "show", "tst-0001").stdout
+    record = json.loads(run("--kb", small_kb, "show", "tst-0003", "--json").stdout)
+    assert record["links"] == [] and record["linked_from"] == [{"rel": "repeats", "id": "tst-0001", "note": ""}]

@@ -116,15 +116,17 @@ def show(
     if as_json:
         print_json(record)
         return
-    render_claim(record)
+    from kb.provenance.links import link_lines
+
+    render_claim(record, links=link_lines(kb, claim))
     if found is not None:
         from kb.cli.verify import render_context
 
         render_context(found)
 
 
-def render_claim(record: dict) -> None:
-    """Print a claim record for a person."""
+def render_claim(record: dict, links: list[tuple[str, str, str | None]] = ()) -> None:
+    """Print a claim record for a person; ``links`` as ``kb.provenance.links.link_lines`` gives them."""
     out = console()
     out.print(f"{record['id']}", style="bold cyan", end="")
     out.print(f"  {record['kind']}  [{record['status']}]")
@@ -146,7 +148,8 @@ def render_claim(record: dict) -> None:
         extra = ", ".join(x for x in (q.get("period"), q.get("place")) if x)
         value = q["value"]
         value = int(value) if isinstance(value, float) and value.is_integer() else value
-        rows.append(("Quantity", f"{value:,} {q['unit']}" + (f" ({extra})" if extra else "")))
+        qualifier = f"{q['qualifier']} " if q.get("qualifier") else ""
+        rows.append(("Quantity", f"{qualifier}{value:,} {q['unit']}" + (f" ({extra})" if extra else "")))
     if record["places"]:
         rows.append(("Places", ", ".join(record["places"])))
     if record["period"]:
@@ -162,6 +165,8 @@ def render_claim(record: dict) -> None:
         if review.get("note"):
             text += f" — {review['note']}"
         rows.append(("Review", text))
+    for phrase, other, statement in links:
+        rows.append(("Link", f"{phrase} {other}" + (f": {statement}" if statement else " (not in the base)")))
     rows.append(("Fingerprint", record["fingerprint"]))
     if record.get("file"):
         rows.append(("File", f"{record['file']}:{record['line']}" if record.get("line") else record["file"]))

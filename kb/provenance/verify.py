@@ -23,6 +23,8 @@ from kb.model.numbers import missing_numbers
 from kb.model.schema import Claim
 from kb.provenance import assertions
 from kb.provenance.footnotes import footnote_names, name_aliases  # noqa: F401 (re-exported)
+from kb.provenance.links import CHECKS as LINK_CHECKS
+from kb.provenance.links import link_problems
 from kb.store.document import Anchor, Document, fold_text
 from kb.store.loader import KnowledgeBase, item_lines, load_kb, read_yaml
 
@@ -59,6 +61,7 @@ CHECKS: dict[str, str] = {
     "exclusion-not-found": "an exclusion's text is not in its document",
     "exclusion-invalid": "an exclusion lacks its text or its reason",
     "exclusions-file": "an exclusions file cannot be read (fatal)",
+    **LINK_CHECKS,
 }
 """Checks made here; the loader adds its own (``yaml-syntax``, ``yaml-read``, ``claim-file-shape``,
 ``claim-file-ignored``, ``claim-schema``, ``duplicate-id``, ``vocabulary``, ``unknown-source``,
@@ -539,6 +542,7 @@ def verify(kb: KnowledgeBase) -> Report:
         return report
     report.findings = [Finding.from_problem(p) for p in kb.problems]
     report.findings += _Checker(kb).run()
+    report.findings += [Finding.from_problem(p) for p in link_problems(kb)]
     report.checked = {
         "claims": len(kb.claims),
         "sources": len(kb.sources),
