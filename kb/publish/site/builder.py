@@ -33,6 +33,7 @@ from kb.cite.citations import (
     markdown_escape,
     render,
 )
+from kb.cite.secondary import credit_for
 from kb.errors import BadInput, WriteError
 from kb.model.schema import Claim
 from kb.publish.site import pages
@@ -159,7 +160,7 @@ PARALLEL_FROM = 400
 
 def _render_shown(claims: list[Claim]) -> dict[tuple[object, ...], tuple[str, list[str]]]:
     """(citation, references) per signature for claims whose works cannot be confused."""
-    rendered = render(_SHARED["kb"], claims, _SHARED["style"], "markdown")
+    rendered = render(_SHARED["kb"], claims, _SHARED["style"], "markdown", credit=_SHARED["credit"])
     references = list(zip(rendered.reference_keys, rendered.references))
     return {_signature(cited.claim): (cited.citation, [t for k, t in references if k in set(cited.keys)])
             for cited in rendered.claims}
@@ -168,7 +169,7 @@ def _render_shown(claims: list[Claim]) -> dict[tuple[object, ...], tuple[str, li
 def _render_alone(claims: list[Claim]) -> dict[tuple[object, ...], tuple[str, list[str]]]:
     shown = {}
     for claim in claims:
-        alone = render(_SHARED["kb"], [claim], _SHARED["style"], "markdown")
+        alone = render(_SHARED["kb"], [claim], _SHARED["style"], "markdown", credit=_SHARED["credit"])
         shown[_signature(claim)] = (alone.claims[0].citation, alone.references)
     return shown
 
@@ -184,7 +185,7 @@ def _in_processes(work: Any, chunks: list[list[Claim]]) -> list[dict[tuple[objec
         return pool.map(work, chunks)
 
 
-def _markdown_exports(kb: KnowledgeBase, claims: list[Claim], style: Style) -> dict[str, str]:
+def _markdown_exports(kb: KnowledgeBase, claims: list[Claim], style: Style, credit: str) -> dict[str, str]:
     """Each claim's Markdown export, rendered once per distinct citation (citeproc-py takes
     milliseconds per citation); in batches for author-date styles, alone for note and numeric
     styles, whose citations depend on the claims around them. A large base is rendered by
@@ -196,7 +197,7 @@ def _markdown_exports(kb: KnowledgeBase, claims: list[Claim], style: Style) -> d
     groups = [list(representatives.values())] if alone else _batches(kb, list(representatives.values()))
     parts = max(1, min(os.cpu_count() or 1, 8)) if len(representatives) >= PARALLEL_FROM else 1
     chunks = [group[i::parts] for group in groups for i in range(parts) if group[i::parts]]
-    _SHARED.update(kb=kb, style=style)
+    _SHARED.update(kb=kb, style=style, credit=credit)
     try:
         shown: dict[tuple[object, ...], tuple[str, list[str]]] = {}
         for result in _in_processes(_render_alone if alone else _render_shown, chunks):
@@ -223,7 +224,7 @@ def citations(kb: KnowledgeBase, style: Style, style_arg: str) -> Citations:
         reference.setdefault(key, escape(simple_reference(source)))
     job = ExportJob(kb=kb, claims=claims, style=style_arg)
     pandoc = {c.id: pandoc_citation(job, c) for c in claims}
-    return Citations(style, reference, _markdown_exports(kb, claims, style), pandoc)
+    return Citations(style, reference, _markdown_exports(kb, claims, style, credit_for(style_arg)), pandoc)
 
 
 # --- rendering -----------------------------------------------------------------------------
