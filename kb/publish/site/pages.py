@@ -21,8 +21,6 @@ from kb.store.loader import KnowledgeBase
 FACETS = ("kind", "place", "topic", "status")
 """The listings: claims by kind, place, topic and review status."""
 FACET_DIRS = {"kind": "kinds", "place": "places", "topic": "topics", "status": "status"}
-_MARKER_GAP = 3
-"""A footnote marker this close after a quote's end belongs to it (as in kb.provenance.context)."""
 
 
 def slug(value: str) -> str:
@@ -127,27 +125,20 @@ def quote_view(document: Document | None, claim: Claim, anchors: list[Anchor | N
     The same view as ``kb show --context`` (its paragraph cutting is reused) without
     formatting references per claim, which the site does once for the whole base.
     """
-    from kb.provenance.context import _paragraphs
+    from kb.provenance.context import quote_footnotes, quote_paragraphs
 
     if document is None:
         return QuoteView([], [], [f"the text of document '{claim.document}' is not in the base"])
     found = [a for a in anchors if a is not None]
     problems = ["a quote fragment is not in the document ('kb verify' says where it stops matching)"
                 for a in anchors if a is None]
-    paragraphs = [p.segments for p in _paragraphs(document, found)]
-    cited: dict[int, list[str]] = {}
-    for cite in claim.cites:
-        if cite.footnote is not None:
-            cited.setdefault(cite.footnote, []).append(cite.key)
-    at_quote = {n for n, note in document.footnotes.items() if note.marker is not None
-                and any(a.start <= note.marker <= a.end + _MARKER_GAP for a in found)}
+    paragraphs = [p.segments for p in quote_paragraphs(document, found)]
     notes = []
-    for number in sorted(set(cited) | at_quote):
-        note = document.footnotes.get(number)
+    for number, note, keys in quote_footnotes(document, claim, found):
         if note is None:
             problems.append(f"footnote {number} is not in the document")
             continue
-        notes.append((number, note.text, cited.get(number, [])))
+        notes.append((number, note.text, keys))
     return QuoteView(paragraphs, notes, problems)
 
 
