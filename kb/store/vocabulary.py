@@ -132,7 +132,7 @@ def add_term_text(text: str, key: str, name: str, description: str) -> str:
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 1_000_000
-    y.indent(mapping=2, sequence=4, offset=2)
+    y.indent(mapping=2, sequence=2, offset=0)
     data = y.load(text) if text.strip() else None
     if data is None:  # only comments (or nothing): keep them as they are and add the mapping after them
         body = io.StringIO()
