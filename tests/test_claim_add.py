@@ -140,11 +140,11 @@ def test_unmatched_footnote_is_waived_with_a_notice(run, own_base: Path) -> None
 
 
 def test_explicit_waiver_and_a_cite_proposed_in_the_new_form(run, own_base: Path) -> None:
-    quote = "The Northtown library service ran its summer reading scheme in all 14 branch libraries in 2023."
+    statement = ("Northtown library service ran its summer reading scheme in all 14 branch libraries in 2023, "
+                 "as the strategy requires.")
     r = add(run, own_base, "--doc", "northtown2024summer", "--quote",
             "ran its summer reading scheme in all 14 branch libraries in 2023, as the council's library strategy "
-            "requires.", "--statement", quote[:-1].replace("The Northtown", "Northtown") + ", as the strategy requires.",
-            "--kind", "statistic", "--json")
+            "requires.", "--statement", statement, "--kind", "statistic", "--json")
     assert r.exit_code == 0, r
     record = json.loads(r.stdout)
     assert record["cites"] == [{"key": "northtown2022strategy", "footnote": 1}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
@@ -38,7 +37,7 @@ def add(
     place: list[str] = typer.Option([], "--place", metavar="P", help="A place of the vocabulary (repeatable)."),
     topic: list[str] = typer.Option([], "--topic", metavar="T", help="A topic of the vocabulary (repeatable)."),
     period: str = typer.Option("", "--period", metavar="P", help="The period it concerns, e.g. 2010-11."),
-    section: Optional[str] = typer.Option(None, "--section", metavar="S",
+    section: str | None = typer.Option(None, "--section", metavar="S",
                                           help="The section (default: the heading the quote falls under)."),
     cite: list[str] = typer.Option([], "--cite", metavar="KEY[:FOOTNOTE[:LOCATOR]]",
                                    help="A cited work (repeatable); wins over the cite proposed for that footnote."),
@@ -47,7 +46,7 @@ def add(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the claim's YAML; write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the claim record as JSON."),
 ) -> None:
-    """Add a claim: find the quote, take the next id, propose cites and quantities, check it as kb verify would, append it.
+    """Add a claim: find the quote, take the next id, propose cites and quantities, check it, append it.
 
     The id is the next free one of the document's prefix; the section is the heading the
     quote falls under; a footnote marked in the quote is cited when its text names a

@@ -28,8 +28,10 @@ def _root(ctx: typer.Context):
 
 
 @vocabulary_app.callback()
-def vocabulary_default(ctx: typer.Context,
-                       as_json: bool = typer.Option(False, "--json", help="Without a subcommand: list as JSON.")) -> None:
+def vocabulary_default(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Without a subcommand: list as JSON."),
+) -> None:
     """Without a subcommand: list the vocabularies (as 'kb vocabulary list')."""
     if ctx.invoked_subcommand is None:
         list_vocabulary(ctx, as_json=as_json)
