@@ -602,7 +602,7 @@ def select_claims(kb: KnowledgeBase, targets: list[str]) -> set[str]:
             continue
         candidates = [Path(target), kb.root / target, kb.root / "claims" / target]
         path = next((p.resolve() for p in candidates if p.is_file()), None)
-        if path is not None and (path in by_file or path in {f.resolve() for f in kb.claim_files}):
+        if path is not None and (path in by_file or path.parent == (kb.root / "claims").resolve()):
             chosen.update(by_file.get(path, []))
             continue
         import difflib
