@@ -180,7 +180,7 @@ def render_claim(record: dict, links: list[tuple[str, str, str | None]] = ()) ->
 def init(
     directory: Path = typer.Argument(..., metavar="DIR", help="Where to create the knowledge base."),
 ) -> None:
-    """Create an empty knowledge base (layout, bibliography, a commented example claim).
+    """Create an empty knowledge base (layout, bibliography, a commented example claim and vocabulary).
 
     Example: kb init ~/kb/my-reports && kb --kb ~/kb/my-reports stats
     """
@@ -191,5 +191,10 @@ def init(
     out.print(f"Created an empty knowledge base in {directory}:")
     for path in created:
         out.print(f"  {path}")
-    out.print(f"Next: add a document's text to {directory}/sources/documents/, its entry to "
-              f"sources/references.bib, and claims to claims/<document-key>.yaml; then 'kb --kb {directory} stats'.")
+    out.print("Next steps:")
+    for step in (f"export KB_DIR={directory}",
+                 "kb ingest report.pdf --key smith2020report --title \"...\" --author \"Smith, Jane\" --year 2020",
+                 "kb quote \"a passage of the report\" --doc smith2020report",
+                 "kb claim add --doc smith2020report --quote \"...\" --statement \"...\" --kind finding",
+                 "kb verify"):
+        out.print(f"  {step}")

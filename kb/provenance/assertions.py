@@ -127,19 +127,27 @@ def _qualifier_for(word: str) -> str:
     return next(q for q, words in QUALIFIER_WORDS.items() if word in words)
 
 
+def footnotes_in_quote(document: Document, anchors: list[Anchor]) -> list[int]:
+    """The footnotes whose markers stand inside the quote's anchors or glued to the end of one
+    (after closing punctuation: ``care.5``, ``care.[^5]``), in order of number."""
+    text = document.text
+    inside: list[int] = []
+    for number, note in sorted(document.footnotes.items()):
+        if note.marker is None:
+            continue
+        for anchor in anchors:
+            glued = note.marker >= anchor.end and not text[anchor.end:note.marker].strip(_CLOSING + "[^")
+            if anchor.start <= note.marker < anchor.end or glued:
+                inside.append(number)
+                break
+    return inside
+
+
 def footnote_checks(claim: Claim, document: Document, anchors: list[Anchor]) -> Iterator[Found]:
     """Markers in the quote cited or waived; cited markers at the quote unless ``elsewhere``."""
     cited = {c.footnote: c for c in claim.cites if c.footnote is not None}
     waived = {w.footnote for w in claim.waived}
-    text = document.text
-    inside: set[int] = set()
-    for number, note in document.footnotes.items():
-        if note.marker is None:
-            continue
-        for anchor in anchors:
-            glued = note.marker >= anchor.end and not text[anchor.end:note.marker].strip(_CLOSING)
-            if anchor.start <= note.marker < anchor.end or glued:
-                inside.add(number)
+    inside = set(footnotes_in_quote(document, anchors))
     for number in sorted(inside - set(cited) - waived):
         yield ("footnote-uncited", f"the quote holds footnote {number}'s marker, but the claim neither cites "
                f"nor waives it (“{_short(document.footnotes[number].text)}”)",
