@@ -358,6 +358,29 @@ def test_add_to_a_flow_style_claim_says_how_to_do_it_by_hand(small_kb: Path) -> 
         add_link(load_kb(small_kb), "tst-0200", "supports", "tst-0003")
 
 
+def test_add_waits_for_the_bases_write_lock_then_fails_writing_nothing(run, small_kb: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.store.lock import base_lock
+
+    path = small_kb / CLAIMS
+    before = path.read_bytes()
+    monkeypatch.setenv("KB_EDIT_LOCK_TIMEOUT", "0.2")
+    with base_lock(small_kb):
+        r = run("--kb", small_kb, "links", "add", "tst-0002", "supports", "tst-0003")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("Error: another kb process is editing the knowledge base"), r.stderr
+    assert path.read_bytes() == before
+
+
+def test_add_extends_a_links_list_already_written_in_flow_style(small_kb: Path) -> None:
+    path = with_links(small_kb, {"tst-0002": ["{rel: supports, id: tst-0003}"]})
+    before = path.read_text(encoding="utf-8")
+    add_link(load_kb(small_kb), "tst-0002", "qualifies", "tst-0004")
+    assert path.read_text(encoding="utf-8") == before.replace(
+        "  links: [{rel: supports, id: tst-0003}]\n",
+        "  links: [{rel: supports, id: tst-0003}, {rel: qualifies, id: tst-0004}]\n")
+
+
 # --- verify and show -----------------------------------------------------------------
 
 
