@@ -614,13 +614,23 @@ def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress |
         ix.close()
         atomic_write_text(index_dir / "CURRENT", gen.path.name + "\n")
     except BaseException as exc:
-        if isinstance(exc, Exception) and gen.deleted():  # whoosh raises EmptyIndexError then
+        if isinstance(exc, Exception) and not _disk_problem(exc) and gen.deleted():  # EmptyIndexError then
             raise _Vanished(f"{gen.path.name} was deleted during the build") from exc
         shutil.rmtree(gen.path, ignore_errors=True)
         raise
     _remove_old_generations(index_dir, keep=gen.path.name)
     return RefreshReport(claims=count, indexed=count, files_parsed=len(snap.files), rebuilt=True,
                          seconds=time.perf_counter() - started)
+
+
+def _disk_problem(exc: BaseException) -> bool:
+    """A full disk, a quota or a read-only file system: not a deleted generation (a failed
+    first write leaves no table of contents, which looks the same)."""
+    import errno
+
+    cause = exc.__cause__ if isinstance(exc, WriteError) else exc
+    return isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS,
+                                                           errno.EACCES, errno.EPERM)
 
 
 def _remove_old_generations(index_dir: Path, keep: str) -> None:
