@@ -200,7 +200,9 @@ def filters_of(tree: Node) -> list[Filter]:
 
 
 def shorten(text: str, width: int = 60) -> str:
-    """A query as echoed in a message: at most ``width`` characters."""
+    """A query as echoed in a message: one line (line breaks shown as spaces, so columns still
+    count), at most ``width`` characters."""
+    text = re.sub(r"[\n\r\t\v\f\x1c-\x1e\x85\u2028\u2029]", " ", text)
     return text if len(text) <= width else text[:width - 1] + "…"
 
 

@@ -34,8 +34,8 @@ class Candidate:
     """What the index stores: ``statement`` and ``data`` (kind, places, topics, cites, ...)."""
     matched: frozenset[tuple[str, str]] = frozenset()
     """The query's single words this claim holds: (text field, word as indexed, a stem)."""
-    expansions: list[str] = field(default_factory=list)
-    """Why-labels of the expansions (acronyms, synonyms) whose words it holds."""
+    words: frozenset[str] = frozenset()
+    """Every query word it holds, phrase words too (as indexed), for explanations."""
     boosts: list[tuple[str, float]] = field(default_factory=list)
     """Each booster's explanation and delta, filled by :func:`rescore`."""
     engine_score: float = 0.0

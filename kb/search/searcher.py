@@ -233,7 +233,7 @@ def suggest(text: str, words: list[str]) -> str | None:
 
 def _hit(c: Candidate, spans: list[tuple[int, int]], why: dict[str, str]) -> Hit:
     stored, data = c.stored, c.data
-    stems = sorted({t for _, t in c.matched})
+    stems = sorted(c.words | {t for _, t in c.matched})
     return Hit(id=stored["id"], score=float(c.score), statement=stored["statement"], kind=data["kind"],
                cites=data["cites"], quote=data["quote"], places=data["places"], topics=data["topics"],
                period=data["period"], status=data["status"], fingerprint=data["fingerprint"],
@@ -271,7 +271,7 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
     if status is not None:
         check_status(status)
     parsed = kq.parse(query_text, status=status)  # bad syntax fails before any index is opened
-    eng = open_engine(root, index_dir, name=engine, notice=notice, progress=progress)
+    eng = open_engine(Path(root), index_dir, name=engine, notice=notice, progress=progress)
     return eng.run(lambda session: _run(session, query_text, parsed, limit=limit, facets=facets))
 
 

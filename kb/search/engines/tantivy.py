@@ -23,7 +23,7 @@ from kb.search import query as kq
 from kb.search.documents import claim_document, text_words
 from kb.search.engines.whoosh import loose_words
 from kb.search.index import FIELD_BOOSTS, TEXT_FIELDS, RefreshReport, slug
-from kb.search.ranking import Candidate
+from kb.search.ranking import RESCORE_DEPTH, Candidate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -388,13 +388,14 @@ class TantivySession:
 
     def search(self, tree: kq.Node, depth: int | None) -> list[Candidate]:
         hits = self._hits(tree, depth if depth is not None else self.searcher.num_docs)
-        terms = self._leaf_terms(tree, phrases=False)
+        single = self._leaf_terms(tree, phrases=False)
+        every = self._leaf_terms(tree, phrases=True) | single
         out = []
-        for score, address in hits:
-            doc = self.searcher.doc(address)
-            stored = self._stored(doc)
+        for rank, (score, address) in enumerate(hits):
+            stored = self._stored(self.searcher.doc(address))
+            held = self._matched(stored, every) if rank < RESCORE_DEPTH else frozenset()
             out.append(Candidate(id=stored["id"], score=float(score), stored=stored,
-                                 matched=self._matched(stored, terms)))
+                                 matched=frozenset(held & single), words=frozenset(s for _, s in held)))
         return out
 
     def _stored(self, doc: Any) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from kb.search.index import (
     recover,
     slug,
 )
-from kb.search.ranking import Candidate
+from kb.search.ranking import RESCORE_DEPTH, Candidate
 
 T = TypeVar("T")
 
@@ -79,6 +79,10 @@ def loose_words(node: kq.Wildcard | kq.Fuzzy, words: list[str], capped: list[str
             capped.append(f"{label} ({len(found)} words; searched the first {MAX_EXPANSIONS})")
         found = found[:MAX_EXPANSIONS]
     return found
+
+
+def _text(term: Any) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 class WhooshSession:
@@ -197,10 +201,17 @@ class WhooshSession:
         q = self.query(tree)
         results = self.searcher.search(q, limit=depth)
         top = list(results)
-        matched = self._matched(self._terms(tree), [r.docnum for r in top])
-        return [Candidate(id=r["id"], score=float(r.score), stored=r.fields(),
-                          matched=frozenset((f, t.decode("utf-8") if isinstance(t, bytes) else t)
-                                            for f, t in matched[r.docnum])) for r in top]
+        single = self._terms(tree)
+        every = {(f, t) for f, t in self._text_query(tree).existing_terms(self.reader, phrases=True, expand=True)
+                 if f in TEXT_FIELDS}
+        held = self._matched(single | every, [r.docnum for r in top[:RESCORE_DEPTH]])
+        out = []
+        for r in top:
+            found = held.get(r.docnum, frozenset())
+            out.append(Candidate(id=r["id"], score=float(r.score), stored=r.fields(),
+                                 matched=frozenset((f, _text(t)) for f, t in found if (f, t) in single),
+                                 words=frozenset(_text(t) for _, t in found)))
+        return out
 
     def _matched(self, terms: set[tuple[str, Any]], docnums: list[int]) -> dict[int, frozenset]:
         """Which of the query's terms each of a few documents holds: one pass along each

@@ -1,0 +1,103 @@
+"""The engine protocol: Whoosh and tantivy agree; kb.yaml chooses; tantivy updates and heals."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.errors import BadInput
+from kb.search.query import free_words, parse
+from kb.search.searcher import run_search, search_ids
+from kb.store.config import read_config
+
+MIX = ["going missing", "sexual", "boys and young men", "kind:statistic police", "CSE place:england", "exploit*",
+       "convictons~", '"internet safety"', "year:2009..2011", "value:>=1000", "trafficking NOT place:scotland",
+       "kind:recommendation OR kind:policy", "how many children go missing", "topic:perpetrators"]
+
+
+@pytest.mark.parametrize("query", MIX)
+def test_both_engines_count_the_same(bundled_kb: Path, query: str) -> None:
+    whoosh = run_search(bundled_kb, query, limit=5, engine="whoosh", facets=("kind", "place"))
+    tantivy = run_search(bundled_kb, query, limit=5, engine="tantivy", facets=("kind", "place"))
+    assert whoosh.total == tantivy.total and whoosh.exact and tantivy.exact
+    assert whoosh.facets == tantivy.facets
+    if whoosh.total > 5 and free_words(parse(query)):  # the same claims at the top, give or take scoring
+        assert len({h.id for h in whoosh.hits} & {h.id for h in tantivy.hits}) >= 2
+
+
+def test_kb_yaml_chooses_the_engine(run, small_kb: Path) -> None:
+    assert read_config(small_kb).engine == "whoosh"
+    r = run("--kb", small_kb, "index", "--engine", "tantivy")
+    assert r.exit_code == 0 and "(engine: tantivy)" in r.stdout and "7 claims" in r.stdout
+    assert (small_kb / "kb.yaml").read_text() == "engine: tantivy\n"
+    assert (small_kb / "index" / "tantivy" / "CURRENT").is_file()
+    r = run("--kb", small_kb, "search", "convictions", "--json")
+    assert json.loads(r.stdout)["hits"][0]["id"] == "tst-0004"
+    r = run("--kb", small_kb, "index")
+    assert r.exit_code == 0 and "(engine: tantivy)" in r.stdout and "0 claim(s) re-indexed" in r.stdout
+    assert run("--kb", small_kb, "index", "--engine", "whoosh").exit_code == 0
+    assert read_config(small_kb).engine == "whoosh"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("engine: lucene\n", "unknown engine 'lucene'"),
+    ("engine: whoosh\ncolour: blue\n", "unknown key colour"),
+    ("- engine\n", "expected a mapping"),
+    ("engine: [\n", "not valid YAML"),
+])
+def test_bad_kb_yaml_exits_2_naming_the_valid_ones(run, small_kb: Path, text: str, message: str) -> None:
+    (small_kb / "kb.yaml").write_text(text)
+    with pytest.raises(BadInput):
+        read_config(small_kb)
+    r = run("--kb", small_kb, "search", "missing")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: ") and message in r.stderr
+
+
+def test_unknown_engine_option(run, small_kb: Path) -> None:
+    r = run("--kb", small_kb, "index", "--engine", "lucene")
+    assert r.exit_code == 2 and "engines: whoosh, tantivy" in r.stderr
+    assert not (small_kb / "kb.yaml").exists()
+
+
+def test_tantivy_is_imported_only_when_chosen(small_kb: Path) -> None:
+    code = ("import sys; from kb.search.searcher import search_ids; "
+            f"search_ids({str(small_kb)!r}, 'missing'); print('tantivy' in sys.modules)")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "HOME": str(small_kb)}).stdout
+    assert out.strip() == "False"
+
+
+def test_tantivy_updates_changed_claims_only(run, small_kb: Path) -> None:
+    from kb.store.edit import append_claim
+
+    (small_kb / "kb.yaml").write_text("engine: tantivy\n")
+    assert search_ids(small_kb, "missing") == ["tst-0003"]
+    append_claim(small_kb, small_kb / "claims" / "testorg2020study.yaml",
+                 {"id": "tst-0008", "statement": "Going missing is a risk.", "kind": "finding",
+                  "quote": "children who go missing", "section": "Introduction"}, document="testorg2020study")
+    assert sorted(search_ids(small_kb, "missing")) == ["tst-0003", "tst-0008"]
+    r = run("--kb", small_kb, "index")
+    assert "0 claim(s) re-indexed, 0 removed" in r.stdout  # the search already brought it up to date
+    path = small_kb / "claims" / "testorg2020study.yaml"
+    path.write_text(path.read_text().replace("Going missing is a risk.", "Running away is a hazard."))
+    assert search_ids(small_kb, "hazard") == ["tst-0008"]
+    assert "tst-0008" not in search_ids(small_kb, "statement:risk")
+
+
+def test_tantivy_heals_a_damaged_index(small_kb: Path) -> None:
+    (small_kb / "kb.yaml").write_text("engine: tantivy\n")
+    search_ids(small_kb, "missing")
+    tdir = small_kb / "index" / "tantivy"
+    gen = tdir / (tdir / "CURRENT").read_text().strip() / "tantivy"
+    for path in gen.iterdir():
+        if path.suffix in (".idx", ".store", ".term"):
+            path.write_bytes(b"\x00" * path.stat().st_size)
+    notices: list[str] = []
+    outcome = run_search(small_kb, "missing", notice=notices.append)
+    assert [h.id for h in outcome.hits] == ["tst-0003"]
+    assert notices and "rebuilding it" in notices[0]
