@@ -302,5 +302,5 @@ def test_rescore_rewards_more_words_and_hints() -> None:
     assert order([cand("a", one), cand("b", one | {("kind", "finding")})], []) == ["a", "b"]
     # each booster's contribution is recorded with its reason
     best = rescore([cand("a", two, places=("Wales",))], QueryContext("q", Term("q"), 4, [("place", "wales")]))[0]
-    assert [why for why, _ in best.boosts] == ["2 of 4 words", "named place:wales"]
+    assert [why for why, _ in best.boosts] == ["matches 2 of 4 query terms", "named place:wales"]
     assert best.score > best.engine_score == 1.0

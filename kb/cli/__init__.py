@@ -60,7 +60,10 @@ def main() -> None:
     ``Error:`` line on stderr and exit 2, like every other bad input."""
     import sys
 
-    from typer._click import exceptions as click  # typer vendors click (no click package)
+    try:
+        from typer._click import exceptions as click  # recent typer vendors click
+    except ImportError:  # older typer depends on click itself
+        from click import exceptions as click  # type: ignore[no-redef]
 
     from kb.cli.common import terminal_safe
 

@@ -201,4 +201,4 @@ def index(
     else:
         what = (f"{report.indexed} claim(s) re-indexed, {report.removed} removed, "
                 f"{report.files_parsed} file(s) read")
-    print(f"Index {index_dir}: {report.claims} claims; {what} in {report.seconds:.2f} s (engine: {eng.name})")
+    print(f"Index {eng.index_dir}: {report.claims} claims; {what} in {report.seconds:.2f} s (engine: {eng.name})")

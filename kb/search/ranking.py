@@ -71,7 +71,7 @@ def coordination(candidate: Candidate, ctx: QueryContext) -> tuple[float, str]:
         return 0.0, ""
     score = candidate.score
     new = (score + (count - 1) / (terms - COORD_SCALE) ** 2) * (terms - 1) / terms
-    return new - score, f"{count} of {terms} words"
+    return new - score, f"matches {count} of {terms} query terms"
 
 
 def slug(value: str) -> str:
