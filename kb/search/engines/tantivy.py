@@ -124,7 +124,9 @@ class TantivyGeneration(gens.Generation):
         try:
             ix = _open(self.whoosh_dir)
             count = ix.searcher().num_docs
-        except Exception as exc:  # noqa: BLE001 (tantivy raises ValueError/OSError on damage)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 (ValueError, OSError; a Rust panic is a BaseException)
             if self.deleted():
                 raise gens._Vanished(f"{self.path.name} is gone") from exc
             raise gens._Corrupt(f"{type(exc).__name__}: {exc}") from exc
@@ -513,9 +515,9 @@ class TantivyEngine:
             session = self._session()
             try:
                 return work(session)
-            except KbError:
+            except (KbError, KeyboardInterrupt, SystemExit):
                 raise
-            except Exception as exc:  # noqa: BLE001 (a damaged index: rebuilt, then the search runs again)
+            except BaseException as exc:  # noqa: BLE001 (a damaged index, a Rust panic: rebuilt, then run again)
                 if attempt >= gens.RETRIES or session.gen is None:
                     raise
                 self.say(f"the search index {self.index_dir} was unreadable ({type(exc).__name__}: {exc}); "
