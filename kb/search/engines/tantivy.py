@@ -28,7 +28,7 @@ from kb.search.ranking import RESCORE_DEPTH, Candidate
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TAG_FIELDS = ("kind", "place", "topic", "source", "citekey", "period", "status", "document")
 STOP_WORDS = ["a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in", "is",
               "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we", "when",
@@ -62,12 +62,13 @@ def make_schema() -> Any:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in TEXT_FIELDS:
-        sb.add_text_field(name, stored=name in ("statement", "cited"), tokenizer_name="kb_stem")
+        sb.add_text_field(name, stored=name == "statement", tokenizer_name="kb_stem")
     for name in TAG_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_float_field("value", indexed=True, fast=True)
     sb.add_bytes_field("data", stored=True)
+    sb.add_bytes_field("stems", stored=True)  # per text field, its distinct stems (for re-scoring)
     return sb.build()
 
 
@@ -96,6 +97,8 @@ def tantivy_document(doc: dict[str, Any]) -> Any:
     for value in doc.get("value", []):
         out.add_float("value", float(value))
     out.add_bytes("data", json.dumps(doc["data"], ensure_ascii=False).encode("utf-8"))
+    stems = {name: " " + " ".join(sorted(set(analyze(doc[name] or "")))) + " " for name in TEXT_FIELDS}
+    out.add_bytes("stems", json.dumps(stems, ensure_ascii=False).encode("utf-8"))
     return out
 
 
@@ -402,16 +405,14 @@ class TantivySession:
 
     def _stored(self, doc: Any) -> dict[str, Any]:
         return {"id": doc.get_first("id"), "statement": doc.get_first("statement") or "",
-                "cited": doc.get_first("cited") or "", "data": json.loads(bytes(doc.get_first("data")))}
+                "data": json.loads(bytes(doc.get_first("data"))), "stems": doc.get_first("stems")}
 
     def _matched(self, stored: dict[str, Any], terms: set[tuple[str, str]]) -> frozenset:
+        """The terms a claim holds, from its stored stems (' a b c ' per field)."""
         if not terms:
             return frozenset()
-        data = stored["data"]
-        texts = {"statement": stored["statement"], "quote": data.get("quote", ""),
-                 "section": data.get("section", ""), "cited": stored.get("cited", "")}
-        held = {f: set(analyze(text)) for f, text in texts.items() if any(tf == f for tf, _ in terms)}
-        return frozenset((f, s) for f, s in terms if s in held.get(f, ()))
+        held = json.loads(bytes(stored.pop("stems")))
+        return frozenset((f, s) for f, s in terms if f" {s} " in held.get(f, ""))
 
     def count(self, tree: kq.Node) -> int:
         return self.searcher.search(self.query(tree), limit=1, count=True).count
