@@ -22,7 +22,13 @@ from typing import Any
 from kb.errors import BadInput
 from kb.search import query as kq
 from kb.search.index import FACET_FIELDS, Notice, Progress
-from kb.search.ranking import RESCORE_DEPTH, Candidate, QueryContext, rescore, vocabulary_hints
+from kb.search.ranking import (
+    RESCORE_DEPTH,
+    Candidate,
+    QueryContext,
+    rescore,
+    vocabulary_hints,
+)
 
 SUGGEST_MAX_WORD = 30
 """Words longer than this get no "did you mean" (the search for close words grows with length)."""
@@ -149,9 +155,7 @@ def check_filters(tree: kq.Node, session: Any) -> kq.Node:
     return fix(tree)
 
 
-QUESTION_WORDS = frozenset("how many much what which who whom whose when where why does did do is are was were "
-                           "there any about tell me show find definition definitions define defined meaning "
-                           "statistics figures".split())
+QUESTION_WORDS = frozenset(["how", "many", "much", "what", "which", "who", "whom", "whose", "when", "where", "why", "does", "did", "do", "is", "are", "was", "were", "there", "any", "about", "tell", "me", "show", "find", "definition", "definitions", "define", "defined", "meaning", "statistics", "figures"])
 """Words of a question that carry no topic: dropped from free text (not from phrases). Some
 ('definition', 'figures') say what kind of claim is wanted: :data:`KIND_CUES` ranks by them."""
 

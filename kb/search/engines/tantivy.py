@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kb.errors import InvalidKnowledgeBase, KbError, WriteError
-from kb.search import index as gens
+from kb.search import generations as gens
 from kb.search import query as kq
-from kb.search.documents import claim_document, text_words
+from kb.search.documents import claim_document, slug, text_words
 from kb.search.engines.whoosh import loose_words
-from kb.search.index import FIELD_BOOSTS, TEXT_FIELDS, RefreshReport, slug
+from kb.search.generations import RefreshReport
+from kb.search.index import FIELD_BOOSTS, TEXT_FIELDS
 from kb.search.ranking import RESCORE_DEPTH, Candidate
 
 log = logging.getLogger(__name__)
@@ -105,17 +106,9 @@ def tantivy_document(doc: dict[str, Any]) -> Any:
 class TantivyGeneration(gens.Generation):
     """A generation whose index files are tantivy's (``g-*/tantivy``)."""
 
-    @property
-    def whoosh_dir(self) -> Path:  # the engine's files (the name is the base class's)
-        return self.path / "tantivy"
-
-    def deleted(self) -> bool:
-        return not (self.whoosh_dir / "meta.json").exists()
-
-    def checksums(self, known: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
-        # tantivy rewrites meta.json and .managed.json in place: always summed again
-        known = {k: v for k, v in (known or {}).items() if not k.endswith(".json")}
-        return super().checksums(known)
+    engine = "tantivy"
+    marker = "meta.json"
+    rewritten = (".json",)  # meta.json and .managed.json are rewritten in place
 
     def open(self, verify: bool = True) -> Any:
         if not self.path.is_dir():
@@ -125,11 +118,11 @@ class TantivyGeneration(gens.Generation):
             if bad:
                 raise gens._Corrupt(f"{', '.join(bad[:3])} fail{'s' if len(bad) == 1 else ''} its checksum")
         try:
-            ix = _open(self.whoosh_dir)
+            ix = _open(self.files_dir)
             count = ix.searcher().num_docs
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as exc:  # noqa: BLE001 (ValueError, OSError; a Rust panic is a BaseException)
+        except BaseException as exc:
             if self.deleted():
                 raise gens._Vanished(f"{self.path.name} is gone") from exc
             raise gens._Corrupt(f"{type(exc).__name__}: {exc}") from exc
@@ -139,20 +132,17 @@ class TantivyGeneration(gens.Generation):
 
 
 def _current(index_dir: Path) -> TantivyGeneration | None:
-    gen = gens.current_generation(index_dir)
-    return TantivyGeneration(gen.path, gen.stats) if gen else None
+    return gens.current_generation(index_dir, TantivyGeneration)
 
 
 def _fresh(gen: TantivyGeneration, snap: gens.Snapshot) -> bool:
     s = gen.stats
-    return (s.get("engine") == f"tantivy-{SCHEMA_VERSION}" and s.get("files") == snap.files
+    return (s.get("schema") == f"tantivy-{SCHEMA_VERSION}" and s.get("files") == snap.files
             and s.get("bib") == snap.bib and s.get("vocabulary") == snap.vocabulary)
 
 
 def _write_manifests(gen: TantivyGeneration, snap: gens.Snapshot, state: dict[str, Any], docs: int) -> None:
-    gen.write_manifests(snap, state, docs)
-    gen.stats["engine"] = f"tantivy-{SCHEMA_VERSION}"
-    gens.atomic_write_text(gen.path / "stats.json", json.dumps(gen.stats, separators=(",", ":")))
+    gen.write_manifests(snap, state, docs, f"tantivy-{SCHEMA_VERSION}")
 
 
 def _add_all(ix: Any, root: Path, snap: gens.Snapshot, progress: Any) -> tuple[dict[str, Any], set[str], int]:
@@ -193,8 +183,8 @@ def rebuild(root: Path, index_dir: Path, snap: gens.Snapshot, progress: Any = No
     base = gens._new_generation(index_dir)
     gen = TantivyGeneration(base.path)
     try:
-        gen.whoosh_dir.mkdir()
-        ix = _open(gen.whoosh_dir)
+        gen.files_dir.mkdir()
+        ix = _open(gen.files_dir)
         state, words, count = _add_all(ix, root, snap, progress)
         gen.write_words(words)
         gen.write_vocabulary(root)
@@ -471,7 +461,7 @@ class TantivyEngine:
                     bad = gen.damaged_files()
                     if bad:
                         raise gens._Corrupt(f"{', '.join(bad[:3])} fail{'s' if len(bad) == 1 else ''} its checksum")
-                if gen is not None and not rebuild_all and gen.stats.get("engine") == f"tantivy-{SCHEMA_VERSION}":
+                if gen is not None and not rebuild_all and gen.stats.get("schema") == f"tantivy-{SCHEMA_VERSION}":
                     ix = gen.open()
                     report = RefreshReport(claims=gen.stats.get("docs", 0)) if _fresh(gen, snap) else \
                         update(self.root, gen, ix, snap)
@@ -518,7 +508,7 @@ class TantivyEngine:
                 return work(session)
             except (KbError, KeyboardInterrupt, SystemExit):
                 raise
-            except BaseException as exc:  # noqa: BLE001 (a damaged index, a Rust panic: rebuilt, then run again)
+            except BaseException as exc:
                 if attempt >= gens.RETRIES or session.gen is None:
                     raise
                 self.say(f"the search index {self.index_dir} was unreadable ({type(exc).__name__}: {exc}); "
