@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kb.errors import InvalidKnowledgeBase, WriteError
-from kb.search.documents import acronyms, slug, source_summary
+from kb.search.documents import (
+    acronyms,
+    claim_document,
+    slug,
+    source_summary,
+    text_words,
+)
 from kb.store.fileio import atomic_write_text
 from kb.store.lock import LockBusy, NotWritable, file_lock, writable_error
 
@@ -401,3 +407,26 @@ def current_generation(index_dir: Path, cls: type[Generation] = Generation) -> G
     if problem:
         raise _Corrupt(f"stats.json {problem}")
     return cls(path, stats)
+
+
+def diff_claims(root: Path, snap: Snapshot, old_files: dict[str, dict[str, str]], to_parse: set[str],
+                sources: dict[str, dict[str, Any]], forced: set[str] | frozenset[str] = frozenset(),
+                ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]], set[str], list[str]]:
+    """Parse the files ``to_parse``; returns the new per-file table (claim id -> index key),
+    the documents of claims whose key changed (or ``forced``), their words, and the ids of
+    claims gone from every file. Both engines' updates run on it."""
+    old_keys = {cid: key for entries in old_files.values() for cid, key in entries.items()}
+    new_files = {rel: entries for rel, entries in old_files.items() if rel in snap.files}
+    fresh: dict[str, dict[str, Any]] = {}
+    words: set[str] = set()
+    for rel in sorted(to_parse):
+        entries = {}
+        for claim in _read_claims(root / rel):
+            doc, key = claim_document(claim, sources)
+            entries[claim.id] = key
+            if old_keys.get(claim.id) != key or claim.id in forced:
+                fresh.setdefault(claim.id, doc)
+                words |= text_words(f"{doc['statement']} {doc['quote']}")
+        new_files[rel] = entries
+    present = {cid for entries in new_files.values() for cid in entries}
+    return new_files, fresh, words, [cid for cid in old_keys if cid not in present]

@@ -77,6 +77,7 @@ from kb.search.generations import (  # noqa: F401 (re-exported: the shared piece
     _Vanished,
     claim_files,
     current_name,
+    diff_claims,
     snapshot,
 )
 from kb.store.fileio import atomic_write_text
@@ -431,21 +432,7 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
                         forced.add(cid)
                         if owner.get(cid) in snap.files:
                             to_parse.add(owner[cid])
-    old_keys = {cid: key for entries in old_files.values() for cid, key in entries.items()}
-    new_files = {rel: entries for rel, entries in old_files.items() if rel in snap.files}
-    fresh_docs: dict[str, dict[str, Any]] = {}
-    new_words: set[str] = set()
-    for rel in sorted(to_parse):
-        entries = {}
-        for claim in _read_claims(root / rel):
-            doc, key = claim_document(claim, sources)
-            entries[claim.id] = key
-            if old_keys.get(claim.id) != key or claim.id in forced:
-                fresh_docs.setdefault(claim.id, doc)
-                new_words |= text_words(f"{doc['statement']} {doc['quote']}")
-        new_files[rel] = entries
-    present = {cid for entries in new_files.values() for cid in entries}
-    gone = [cid for cid in old_keys if cid not in present]
+    new_files, fresh_docs, new_words, gone = diff_claims(root, snap, old_files, to_parse, sources, forced)
     if fresh_docs or gone:
         writer = _writer(ix)
         try:

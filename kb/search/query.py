@@ -192,6 +192,25 @@ def free_words(tree: Node) -> list[str]:
     return out
 
 
+def text_leaves(tree: Node) -> list[Node]:
+    """The words, phrases, wildcards and fuzzy words of the text fields, outside NOT."""
+    out: list[Node] = []
+
+    def visit(node: Node) -> None:
+        if isinstance(node, (Term, Phrase, Wildcard, Fuzzy)):
+            if node.field is None or node.field in TEXT_FIELDS:
+                out.append(node)
+        elif isinstance(node, And):
+            for c in node.children + node.optional:
+                visit(c)
+        elif isinstance(node, Or):
+            for c in node.children:
+                visit(c)
+
+    visit(tree)
+    return out
+
+
 def filters_of(tree: Node) -> list[Filter]:
     return [n for n in walk(tree) if isinstance(n, Filter)]
 

@@ -150,8 +150,8 @@ def _add_all(ix: Any, root: Path, snap: gens.Snapshot, progress: Any) -> tuple[d
     files: dict[str, dict[str, str]] = {}
     words: set[str] = set()
     seen: set[str] = set()
-    writer = ix.writer(HEAP_BYTES, 1)
-    try:
+
+    def write(writer: Any) -> None:
         rels = sorted(snap.files)
         for done, rel in enumerate(rels, 1):
             entries = {}
@@ -161,18 +161,27 @@ def _add_all(ix: Any, root: Path, snap: gens.Snapshot, progress: Any) -> tuple[d
                 if claim.id in seen:
                     continue
                 seen.add(claim.id)
-                words |= text_words(f"{doc['statement']} {doc['quote']}")
+                words.update(text_words(f"{doc['statement']} {doc['quote']}"))
                 writer.add_document(tantivy_document(doc))
             files[rel] = entries
             if progress:
                 progress(done, len(rels))
+
+    _write(ix, write)
+    return {"files": files, "sources": sources}, words, len(seen)
+
+
+def _write(ix: Any, work: Callable[[Any], None]) -> None:
+    """Run ``work(writer)`` and commit, or roll back on any failure; the index then reloads."""
+    writer = ix.writer(HEAP_BYTES, 1)
+    try:
+        work(writer)
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
         writer.rollback()
         raise
     ix.reload()
-    return {"files": files, "sources": sources}, words, len(seen)
 
 
 def rebuild(root: Path, index_dir: Path, snap: gens.Snapshot, progress: Any = None) -> RefreshReport:
@@ -212,34 +221,15 @@ def update(root: Path, gen: TantivyGeneration, ix: Any, snap: gens.Snapshot) -> 
             to_parse = set(snap.files)  # rare: re-read every claim file, re-index what changed
             old_files = {rel: {cid: "" for cid in entries} for rel, entries in old_files.items()}
         sources = new_sources
-    old_keys = {cid: key for entries in old_files.values() for cid, key in entries.items()}
-    new_files = {rel: entries for rel, entries in old_files.items() if rel in snap.files}
-    fresh: dict[str, dict[str, Any]] = {}
-    words: set[str] = set()
-    for rel in sorted(to_parse):
-        entries = {}
-        for claim in gens._read_claims(root / rel):
-            doc, key = claim_document(claim, sources)
-            entries[claim.id] = key
-            if old_keys.get(claim.id) != key:
-                fresh.setdefault(claim.id, doc)
-                words |= text_words(f"{doc['statement']} {doc['quote']}")
-        new_files[rel] = entries
-    present = {cid for entries in new_files.values() for cid in entries}
-    gone = [cid for cid in old_keys if cid not in present]
+    new_files, fresh, words, gone = gens.diff_claims(root, snap, old_files, to_parse, sources)
     if fresh or gone:
-        writer = ix.writer(HEAP_BYTES, 1)
-        try:
+        def write(writer: Any) -> None:
             for cid in gone + list(fresh):
                 writer.delete_documents_by_term("id", cid)
             for doc in fresh.values():
                 writer.add_document(tantivy_document(doc))
-            writer.commit()
-            writer.wait_merging_threads()
-        except BaseException:
-            writer.rollback()
-            raise
-        ix.reload()
+
+        _write(ix, write)
     if words:
         known = set(gen.read_words())
         if not words <= known:
@@ -353,24 +343,17 @@ class TantivySession:
                     if self.searcher.doc_freq(f, s):
                         out.add((f, s))
 
-        def visit(node: kq.Node) -> None:
-            if isinstance(node, kq.Term) and (node.field is None or node.field in TEXT_FIELDS):
+        for node in kq.text_leaves(tree):
+            if isinstance(node, kq.Term):
                 stems = analyze(node.text)
                 if len(stems) == 1 or phrases:
                     add(stems, node.field)
-            elif isinstance(node, kq.Phrase) and phrases and (node.field is None or node.field in TEXT_FIELDS):
-                add(analyze(" ".join(node.words)), node.field)
-            elif isinstance(node, (kq.Wildcard, kq.Fuzzy)) and (node.field is None or node.field in TEXT_FIELDS):
+            elif isinstance(node, kq.Phrase):
+                if phrases:
+                    add(analyze(" ".join(node.words)), node.field)
+            else:
                 for w in loose_words(node, self.words()):
                     add(analyze(w), node.field)
-            elif isinstance(node, kq.And):
-                for c in node.children + node.optional:
-                    visit(c)
-            elif isinstance(node, kq.Or):
-                for c in node.children:
-                    visit(c)
-
-        visit(tree)
         return out
 
     def terms(self, tree: kq.Node) -> int:

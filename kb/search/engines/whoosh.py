@@ -173,21 +173,7 @@ class WhooshSession:
         ``AndMaybe`` leaves its optional part out of ``existing_terms``)."""
         from whoosh import query as wq
 
-        leaves: list[kq.Node] = []
-
-        def visit(node: kq.Node) -> None:
-            if isinstance(node, (kq.Term, kq.Phrase, kq.Wildcard, kq.Fuzzy)):
-                if node.field is None or node.field in TEXT_FIELDS:
-                    leaves.append(node)
-            elif isinstance(node, kq.And):
-                for c in node.children + node.optional:
-                    visit(c)
-            elif isinstance(node, kq.Or):
-                for c in node.children:
-                    visit(c)
-
-        visit(tree)
-        parts = [self.query(leaf) for leaf in leaves]
+        parts = [self.query(leaf) for leaf in kq.text_leaves(tree)]
         return wq.Or([p for p in parts if p is not wq.NullQuery])
 
     def _terms(self, tree: kq.Node) -> set[tuple[str, Any]]:
