@@ -173,22 +173,14 @@ def is_filter(node: Node) -> bool:
 
 
 def free_words(tree: Node) -> list[str]:
-    """The unfielded words and phrase words of the tree (not under a NOT), in order."""
+    """The unfielded words and phrase words of the tree (not under a NOT, not added by an
+    expansion), in order."""
     out: list[str] = []
-
-    def visit(node: Node) -> None:
+    for node in text_leaves(tree):
         if isinstance(node, Term) and node.field is None and not node.why:
             out.append(node.text)
         elif isinstance(node, Phrase) and node.field is None and not node.why:
             out.extend(node.words)
-        elif isinstance(node, And):
-            for c in node.children + node.optional:
-                visit(c)
-        elif isinstance(node, Or):
-            for c in node.children:
-                visit(c)
-
-    visit(tree)
     return out
 
 
