@@ -10,10 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.errors import BadInput
+from kb.search.expansion import EXPANDERS, Alternative, acronym_expander, expand
 from kb.search.query import (
-    EXPANDERS,
     MAX_QUERY,
-    Alternative,
     And,
     Filter,
     Fuzzy,
@@ -23,8 +22,6 @@ from kb.search.query import (
     Range,
     Term,
     Wildcard,
-    acronym_expander,
-    expand,
     parse,
 )
 

@@ -3,7 +3,7 @@
 The library entry points are :func:`run_search` (hits, exact total, facets, "did you mean")
 and :func:`search` / :func:`search_ids` (for ``kb export QUERY``). A query is parsed once
 into kb's tree (:mod:`kb.search.query`), checked against the base (unknown filter values
-are bad input naming the valid ones), expanded (:data:`kb.search.query.EXPANDERS`), run by
+are bad input naming the valid ones), expanded (:data:`kb.search.expansion.EXPANDERS`), run by
 the base's engine (:mod:`kb.search.engines`) and re-scored
 (:data:`kb.search.ranking.BOOSTERS`).
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from kb.errors import BadInput
 from kb.search import query as kq
+from kb.search.expansion import EXPANDERS, expand
 from kb.search.index import FACET_FIELDS, Notice, Progress
 from kb.search.ranking import (
     RESCORE_DEPTH,
@@ -282,7 +283,7 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
 def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
          facets: tuple[str, ...]) -> SearchOutcome:
     checked = check_filters(parsed, session)
-    tree = kq.expand(drop_question_words(checked), kq.EXPANDERS)
+    tree = expand(drop_question_words(checked), EXPANDERS)
     words = kq.free_words(checked)
     hints = vocabulary_hints(words, {f: session.values(f) for f in ("place", "topic")}, session.stem,
                              session.vocabulary())
