@@ -105,3 +105,43 @@ def test_tantivy_heals_a_damaged_index(small_kb: Path) -> None:
     outcome = run_search(small_kb, "missing", notice=notices.append)
     assert [h.id for h in outcome.hits] == ["tst-0003"]
     assert notices and "rebuilding it" in notices[0]
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_incremental_updates_on_both_engines(small_kb: Path, engine: str) -> None:
+    """What tests/test_index.py checks of Whoosh's refresh, through the protocol on both engines."""
+    import os
+
+    from kb.search.engines import open_engine
+
+    (small_kb / "kb.yaml").write_text(f"engine: {engine}\n")
+    claims = small_kb / "claims" / "testorg2020study.yaml"
+
+    def edit(path: Path, old: str, new: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+    def build():  # -> RefreshReport
+        return open_engine(small_kb).build()
+
+    assert build().rebuilt
+    edit(claims, "Children who go missing are at greater risk", "Children who run away are at greater risk")
+    report = build()
+    assert (report.indexed, report.removed, report.files_parsed, report.rebuilt) == (1, 0, 1, False)
+    assert search_ids(small_kb, '"run away"') == ["tst-0003"]
+    assert "tst-0003" not in search_ids(small_kb, "statement:missing")
+    edit(small_kb / "sources" / "references.bib", "author      = {Jago, S. and others}",
+         "author      = {Smithson, S. and others}")
+    assert search_ids(small_kb, "source:smithson") == ["tst-0002"] and search_ids(small_kb, "source:jago") == []
+    text = claims.read_text(encoding="utf-8")
+    edit(claims, text[text.index("- id: tst-0003"):text.index("- id: tst-0004")], "")
+    report = build()
+    assert report.removed == 1 and report.claims == 6
+    (small_kb / "claims" / "more.yaml").write_text(
+        "document: testorg2020study\nclaims:\n- id: tst-0100\n  statement: A brand new zebra claim.\n"
+        "  kind: finding\n  quote: zebra\n  section: Foreword\n", encoding="utf-8")
+    assert search_ids(small_kb, "zebra") == ["tst-0100"]
+    assert open_engine(small_kb).build().claims == 7
