@@ -257,7 +257,8 @@ def test_numbers_beyond_a_float_never_crash(run, small_kb: Path, value: str) -> 
     for query in ("missing", "value:>1000", f"value:>={value.lstrip('.')}", "young people"):
         r = run("--kb", small_kb, "search", query)
         assert r.exit_code == 2 and "Traceback" not in r.stderr, (query, r.stderr)
-        assert r.stderr.startswith("Error: invalid claim: field 'quantities.0.value'") and "tst-0001" in r.stderr
+        refused = r.stderr.startswith("Error: invalid claim: field 'quantities.0.value'") and "tst-0001" in r.stderr
+        assert refused or r.stderr.startswith("Error: cannot parse the query"), r.stderr  # 'value:>=nan'...
     r = run("--kb", small_kb, "index", "--rebuild")
     assert r.exit_code == 2 and "quantities.0.value" in r.stderr
 

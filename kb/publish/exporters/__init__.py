@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kb.errors import BadInput
 
@@ -180,12 +180,17 @@ class LinkLine:
 
 def link_lines(job: ExportJob, claim: Claim) -> list[LinkLine]:
     """The claim's links, its own first, then those other claims of the base hold to it."""
+    return graph_link_lines(job.graph, claim.id, job.exported_ids)
+
+
+def graph_link_lines(graph: Any, claim_id: str, exported_ids: set[str] | frozenset[str]) -> list[LinkLine]:
+    """:func:`link_lines` from a ``LinkGraph`` and the ids of the claims exported together."""
     from kb.provenance.links import INCOMING, OUTGOING
 
-    lines = [LinkLine(OUTGOING[e.rel], e.target, e.note, e.target in job.exported_ids)
-             for e in job.graph.outgoing(claim.id)]
-    lines += [LinkLine(INCOMING[e.rel], e.source, e.note, e.source in job.exported_ids)
-              for e in job.graph.incoming(claim.id) if e.source != claim.id]
+    lines = [LinkLine(OUTGOING[e.rel], e.target, e.note, e.target in exported_ids)
+             for e in graph.outgoing(claim_id)]
+    lines += [LinkLine(INCOMING[e.rel], e.source, e.note, e.source in exported_ids)
+              for e in graph.incoming(claim_id) if e.source != claim_id]
     return lines
 
 

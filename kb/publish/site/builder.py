@@ -114,10 +114,11 @@ def _signature(claim: Claim) -> tuple[object, ...]:
     return tuple((c.key, c.locator) for c in claim.cites), claim.document
 
 
-def _markdown(statement: str, citation: str, references: list[str], is_note: bool) -> str:
-    """A claim's Markdown as the ``markdown`` exporter writes it for that claim alone."""
+def _markdown(statement: str, citation: str, references: list[str], is_note: bool, links: str = "") -> str:
+    """A claim's Markdown as the ``markdown`` exporter writes it for that claim alone (``links``:
+    its link lines, as ``kb.publish.exporters.markdown.link_break`` writes them)."""
     text = markdown_escape(statement)
-    parts = [f"- {text}[^1]", f"[^1]: {citation}"] if is_note else [f"- {attach(text, citation)}"]
+    parts = [f"- {text}[^1]{links}", f"[^1]: {citation}"] if is_note else [f"- {attach(text, citation)}{links}"]
     if references:
         parts.append("## References\n\n" + "\n\n".join(references))
     return "\n\n".join(parts) + "\n"
@@ -204,7 +205,14 @@ def _markdown_exports(kb: KnowledgeBase, claims: list[Claim], style: Style, cred
             shown.update(result)
     finally:
         _SHARED.clear()
-    return {c.id: _markdown(c.statement, *shown[_signature(c)], style.is_note) for c in claims}
+    from kb.provenance.links import LinkGraph
+    from kb.publish.exporters import graph_link_lines
+    from kb.publish.exporters.markdown import link_break
+
+    graph = LinkGraph.of(kb)
+    return {c.id: _markdown(c.statement, *shown[_signature(c)], style.is_note,
+                            link_break(graph_link_lines(graph, c.id, {c.id})))
+            for c in claims}
 
 
 def citations(kb: KnowledgeBase, style: Style, style_arg: str) -> Citations:
