@@ -85,13 +85,13 @@ def test_cli_filters_and_their_errors(run, linked_kb: Path) -> None:
     assert '"tst-0001"' in r.stdout and '"tst-0006"' in r.stdout and '"tst-0002"' not in r.stdout
     r = run("--kb", linked_kb, "search", "rel:echoes")
     assert r.exit_code == 2
-    assert r.stderr.splitlines() == ["Error: cannot parse the query 'rel:echoes': 'echoes' at column 1 is not "
-                                     "a link relation; rel: takes one of repeats, supports, contradicts, updates, "
-                                     "qualifies"]
+    assert r.stderr.splitlines() == [("Error: cannot parse the query 'rel:echoes': 'echoes' at column 1 is not "
+                                      "a link relation; rel: takes one of repeats, supports, contradicts, updates, "
+                                      "qualifies")]
     r = run("--kb", linked_kb, "search", "linked:302")
     assert r.exit_code == 2
-    assert r.stderr.splitlines() == ["Error: cannot parse the query 'linked:302': '302' at column 1 is not a claim "
-                                     "id; linked: takes a claim id (prefix-0001: lower-case letters and digits, a "
-                                     "dash, 4+ digits), e.g. linked:ctf-0017"]
+    assert r.stderr.splitlines() == [("Error: cannot parse the query 'linked:302': '302' at column 1 is not a "
+                                      "claim id; linked: takes a claim id (prefix-0001: lower-case letters and "
+                                      "digits, a dash, 4+ digits), e.g. linked:ctf-0017")]
     r = run("--kb", linked_kb, "search", "linked:tst-9999")
     assert r.exit_code == 1

@@ -388,15 +388,21 @@ def _build_all(ix: Any, root: Path, snap: Snapshot, progress: Progress | None,
         writer.commit()
     state, fresh = links_after_build(root, snap, {"files": part.files, "sources": sources, "links": part.links})
     if fresh:
-        writer = ix.writer(limitmb=LIMIT_MB)
-        try:
-            for doc in fresh.values():
-                writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        _replace(ix.writer(limitmb=LIMIT_MB), fresh)
     return state, part.words, len(part.ids)
+
+
+def _replace(writer: Any, fresh: dict[str, dict[str, Any]], gone: list[str] | tuple[()] = ()) -> None:
+    """Delete the claims ``gone``, (re-)index the documents ``fresh`` and commit (or cancel)."""
+    try:
+        for cid in gone:
+            writer.delete_by_term("id", cid)
+        for doc in fresh.values():
+            writer.update_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
 
 
 def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress | None = None) -> RefreshReport:
@@ -453,16 +459,7 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
     new_files, fresh_docs, new_words, gone = diff_claims(root, snap, old_files, to_parse, sources, forced,
                                                          table, parsed)
     if fresh_docs or gone:
-        writer = _writer(ix)
-        try:
-            for cid in gone:
-                writer.delete_by_term("id", cid)
-            for doc in fresh_docs.values():
-                writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        _replace(_writer(ix), fresh_docs, gone)
     if new_words:  # words are only added: a stale word merely finds nothing
         known = set(gen.read_words())
         if not new_words <= known:
