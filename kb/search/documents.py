@@ -69,6 +69,8 @@ def make_schema() -> Any:
         period=tags(),
         status=tags(),
         document=tags(),
+        rel=tags(),
+        linked=tags(),
         # Fewer precision levels: the default (shift_step=4) wrote 8 terms per year and 16 per
         # value, 28% of all postings. Years take one level (a range enumerates the few
         # distinct years of a base); values, thousands of distinct numbers, keep 4 levels
@@ -132,8 +134,52 @@ def source_summary(source: Any, acronyms: dict[str, list[str]]) -> dict[str, Any
             "year": source.year, "title": source.title}
 
 
-def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], str]:
-    """The Whoosh document for a ``kb.model.schema.Claim`` and its index key (fingerprint:status)."""
+# --- links ---------------------------------------------------------------------------
+
+Edges = list[list[str]]
+"""A claims file's stored links as the index state keeps them: ``[[source, rel, target], ...]``."""
+
+
+def claim_edges(claims: Iterable[Any]) -> Edges:
+    """The outgoing links of some claims, in order."""
+    return [[claim.id, link.rel, link.id] for claim in claims for link in claim.links]
+
+
+def link_table(edges_by_file: dict[str, Edges]) -> dict[str, dict[str, list[str]]]:
+    """Claim id -> ``{"rel": [...], "linked": [...]}``, the ``rel:`` and ``linked:`` filters'
+    values: links either way (incoming ones computed from every file's outgoing links),
+    as :func:`kb.provenance.links.link_fields` gives them for one claim."""
+    rels: dict[str, set[str]] = {}
+    linked: dict[str, dict[str, None]] = {}
+    for edges in edges_by_file.values():
+        for source, rel, target in edges:
+            for me, other in ((source, target), (target, source)):
+                rels.setdefault(me, set()).add(rel)
+                if other != me:
+                    linked.setdefault(me, {})[other] = None
+    return {cid: {"rel": sorted(found), "linked": list(linked.get(cid, {}))} for cid, found in rels.items()}
+
+
+def link_hash(fields: dict[str, list[str]] | None) -> str:
+    """A short digest of a claim's link fields ("" without links): the tail of its index key,
+    so a link added or removed anywhere re-indexes the claims it touches."""
+    if not fields:
+        return ""
+    import hashlib
+
+    text = ",".join(fields["rel"]) + ";" + ",".join(fields["linked"])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def key_links(key: str) -> str:
+    """The link digest in an index key (see :func:`claim_document`)."""
+    return key.partition("|")[2]
+
+
+def claim_document(claim: Any, sources: dict[str, dict[str, Any]],
+                   links: dict[str, dict[str, list[str]]] | None = None) -> tuple[dict[str, Any], str]:
+    """The Whoosh document for a ``kb.model.schema.Claim`` and its index key
+    (``fingerprint:status|links``); ``links`` is the base's :func:`link_table`."""
     fingerprint = claim.fingerprint
     review = claim.review
     if review is None:
@@ -155,6 +201,7 @@ def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict
         cites.append({"key": cite.key, "label": summary["label"] if summary else cite.key,
                       "footnote": cite.footnote, "locator": cite.locator})
     document_source = sources.get(claim.document)
+    fields = (links or {}).get(claim.id)
     doc: dict[str, Any] = {
         "id": claim.id,
         "statement": claim.statement,
@@ -169,6 +216,8 @@ def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict
         "period": ",".join([claim.period] + [str(y) for y in period_years(claim.period)]) if claim.period else "",
         "status": status,
         "document": claim.document,
+        "rel": ",".join(fields["rel"]) if fields else "",
+        "linked": ",".join(fields["linked"]) if fields else "",
         "data": {
             "kind": claim.kind, "quote": quote, "section": claim.section, "places": list(claim.places),
             "topics": list(claim.topics), "period": claim.period, "cites": cites, "status": status,
@@ -181,7 +230,7 @@ def claim_document(claim: Any, sources: dict[str, dict[str, Any]]) -> tuple[dict
     values = index_numbers(q.value for q in claim.quantities)
     if values:
         doc["value"] = values
-    return doc, f"{fingerprint}:{status}"
+    return doc, f"{fingerprint}:{status}|{link_hash(fields)}"
 
 
 # --- acronyms ------------------------------------------------------------------------

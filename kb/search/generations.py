@@ -24,8 +24,13 @@ from typing import Any, ClassVar
 
 from kb.errors import InvalidKnowledgeBase, WriteError
 from kb.search.documents import (
+    Edges,
     acronyms,
     claim_document,
+    claim_edges,
+    key_links,
+    link_hash,
+    link_table,
     slug,
     source_summary,
     text_words,
@@ -282,6 +287,11 @@ def _state_shape(state: Any) -> str | None:
         return "has no valid 'files' table"
     if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
         return "has no valid 'sources' table"
+    links = state.get("links", {})
+    if not isinstance(links, dict) or not all(
+            isinstance(edges, list) and all(isinstance(e, list) and len(e) == 3 and all(isinstance(x, str) for x in e)
+                                            for e in edges) for edges in links.values()):
+        return "has no valid 'links' table"
     return None
 
 
@@ -409,20 +419,59 @@ def current_generation(index_dir: Path, cls: type[Generation] = Generation) -> G
     return cls(path, stats)
 
 
+def relink(root: Path, snap: Snapshot, state: dict[str, Any], to_parse: set[str], *, check_all: bool = False,
+           ) -> tuple[dict[str, dict[str, list[str]]], dict[str, Edges], dict[str, list[Any]]]:
+    """The link side of an update: parse the files ``to_parse`` (adding to it the files of
+    claims whose ``rel:``/``linked:`` values changed through a link in another file); returns
+    the base's link table, the new per-file link lists (``state["links"]``) and the parsed
+    claims by file, for :func:`diff_claims`. ``check_all`` compares every claim's key with
+    the table even when no link changed (after a build, which indexes without links)."""
+    parsed = {rel: _read_claims(root / rel) for rel in sorted(to_parse)}
+    old_links: dict[str, Edges] = state.get("links", {})
+    new_links = {rel: edges for rel, edges in old_links.items() if rel in snap.files and rel not in parsed}
+    for rel, claims in parsed.items():
+        new_links[rel] = claim_edges(claims)
+    table = link_table(new_links)
+    if check_all or new_links != old_links:
+        for rel, entries in state.get("files", {}).items():
+            if rel in snap.files and rel not in parsed and any(
+                    key_links(key) != link_hash(table.get(cid)) for cid, key in entries.items()):
+                parsed[rel] = _read_claims(root / rel)
+                to_parse.add(rel)
+    return table, new_links, parsed
+
+
+def links_after_build(root: Path, snap: Snapshot, state: dict[str, Any],
+                      ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A build indexes each file on its own, without links (a claim's incoming links live in
+    other files); this gives the state with link-aware keys and the documents of the claims
+    that have links, for the engine to re-index."""
+    if not any(state.get("links", {}).values()):
+        return state, {}
+    to_parse: set[str] = set()
+    table, links, parsed = relink(root, snap, state, to_parse, check_all=True)
+    files, fresh, _, _ = diff_claims(root, snap, state["files"], to_parse, state["sources"], links=table,
+                                     parsed=parsed)
+    return {**state, "files": files, "links": links}, fresh
+
+
 def diff_claims(root: Path, snap: Snapshot, old_files: dict[str, dict[str, str]], to_parse: set[str],
                 sources: dict[str, dict[str, Any]], forced: set[str] | frozenset[str] = frozenset(),
+                links: dict[str, dict[str, list[str]]] | None = None, parsed: dict[str, list[Any]] | None = None,
                 ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]], set[str], list[str]]:
-    """Parse the files ``to_parse``; returns the new per-file table (claim id -> index key),
-    the documents of claims whose key changed (or ``forced``), their words, and the ids of
-    claims gone from every file. Both engines' updates run on it."""
+    """Parse the files ``to_parse`` (or take them from ``parsed``); returns the new per-file
+    table (claim id -> index key), the documents of claims whose key changed (or ``forced``),
+    their words, and the ids of claims gone from every file. Both engines' updates run on it;
+    ``links`` is the base's link table (:func:`relink`)."""
     old_keys = {cid: key for entries in old_files.values() for cid, key in entries.items()}
     new_files = {rel: entries for rel, entries in old_files.items() if rel in snap.files}
     fresh: dict[str, dict[str, Any]] = {}
     words: set[str] = set()
+    parsed = parsed or {}
     for rel in sorted(to_parse):
         entries = {}
-        for claim in _read_claims(root / rel):
-            doc, key = claim_document(claim, sources)
+        for claim in parsed[rel] if rel in parsed else _read_claims(root / rel):
+            doc, key = claim_document(claim, sources, links)
             entries[claim.id] = key
             if old_keys.get(claim.id) != key or claim.id in forced:
                 fresh.setdefault(claim.id, doc)

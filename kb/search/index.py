@@ -45,6 +45,7 @@ from kb.search import generations
 from kb.search.documents import (
     acronyms,
     claim_document,
+    claim_edges,
     index_numbers,
     make_schema,
     period_years,
@@ -78,19 +79,21 @@ from kb.search.generations import (  # noqa: F401 (re-exported: the shared piece
     claim_files,
     current_name,
     diff_claims,
+    links_after_build,
+    relink,
     snapshot,
 )
 from kb.store.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when the schema or what is stored changes: an older index is rebuilt."""
 
 TEXT_FIELDS = ("statement", "quote", "section", "cited")
 FIELD_BOOSTS = {"statement": 2.0, "quote": 1.2, "section": 0.6, "cited": 0.8}
 FILTER_FIELDS = frozenset({"id", "kind", "place", "topic", "source", "citekey", "year", "period",
-                           "status", "value", "document"})
+                           "status", "value", "document", "rel", "linked"})
 FACET_FIELDS = ("kind", "place", "topic", "source", "status", "year")
 LIMIT_MB = 512
 """Whoosh's sort buffer per writer: at 128 MB a 20k build spilled runs to disk and spent
@@ -200,6 +203,7 @@ class _Part:
     files: dict[str, dict[str, str]] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)
     ids: list[str] = field(default_factory=list)
+    links: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 def _add_files(writer: Any, root: Path, rels: list[str], sources: dict[str, dict[str, Any]],
@@ -208,7 +212,9 @@ def _add_files(writer: Any, root: Path, rels: list[str], sources: dict[str, dict
     seen: set[str] = set()
     for rel in rels:
         entries: dict[str, str] = {}
-        for claim in _read_claims(root / rel):
+        claims = _read_claims(root / rel)
+        part.links[rel] = claim_edges(claims)
+        for claim in claims:
             doc, key = claim_document(claim, sources)
             entries[claim.id] = key
             if claim.id in seen:  # a duplicate id (kb verify reports it): the first one wins
@@ -321,6 +327,7 @@ def _build_parallel(ix: Any, root: Path, rels: list[str], sizes: list[int], sour
         duplicates |= seen.intersection(part.ids)
         seen.update(part.ids)
         merged.files.update(part.files)
+        merged.links.update(part.links)
         merged.words |= part.words
         merged.ids += part.ids
     if duplicates:  # the same id in files indexed by different workers: keep the first file's claim
@@ -379,7 +386,23 @@ def _build_all(ix: Any, root: Path, snap: Snapshot, progress: Progress | None,
             writer.cancel()
             raise
         writer.commit()
-    return {"files": part.files, "sources": sources}, part.words, len(part.ids)
+    state, fresh = links_after_build(root, snap, {"files": part.files, "sources": sources, "links": part.links})
+    if fresh:
+        _replace(ix.writer(limitmb=LIMIT_MB), fresh)
+    return state, part.words, len(part.ids)
+
+
+def _replace(writer: Any, fresh: dict[str, dict[str, Any]], gone: list[str] | tuple[()] = ()) -> None:
+    """Delete the claims ``gone``, (re-)index the documents ``fresh`` and commit (or cancel)."""
+    try:
+        for cid in gone:
+            writer.delete_by_term("id", cid)
+        for doc in fresh.values():
+            writer.update_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
 
 
 def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress | None = None) -> RefreshReport:
@@ -432,25 +455,18 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
                         forced.add(cid)
                         if owner.get(cid) in snap.files:
                             to_parse.add(owner[cid])
-    new_files, fresh_docs, new_words, gone = diff_claims(root, snap, old_files, to_parse, sources, forced)
+    table, links, parsed = relink(root, snap, state, to_parse)
+    new_files, fresh_docs, new_words, gone = diff_claims(root, snap, old_files, to_parse, sources, forced,
+                                                         table, parsed)
     if fresh_docs or gone:
-        writer = _writer(ix)
-        try:
-            for cid in gone:
-                writer.delete_by_term("id", cid)
-            for doc in fresh_docs.values():
-                writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        _replace(_writer(ix), fresh_docs, gone)
     if new_words:  # words are only added: a stale word merely finds nothing
         known = set(gen.read_words())
         if not new_words <= known:
             gen.write_words(known | new_words)
     if snap.vocabulary != old.get("vocabulary"):
         gen.write_vocabulary(root)
-    state = {"files": new_files, "sources": sources}
+    state = {"files": new_files, "sources": sources, "links": links}
     gen.write_manifests(snap, state, ix.doc_count(), SCHEMA_VERSION)
     return RefreshReport(claims=ix.doc_count(), indexed=len(fresh_docs), removed=len(gone),
                          files_parsed=len(to_parse), seconds=time.perf_counter() - started)

@@ -5,6 +5,7 @@ The language::
     going missing                 free words: they rank (stemmed, in the text fields)
     "greater risk"                a phrase
     place:england  place:"Northern Ireland"  kind:statistic   filters: they restrict
+    rel:contradicts  linked:ctf-0017   link filters: claims with such a link, either way
     value:>=1000  value:<10.5  year:2010  year:[2009 TO 2011]  year:2009..2011  ranges
     convict*  missin?            wildcards (free words or filter values)
     convictons~  convictons~2    fuzzy words (at most 2 edits)
@@ -38,7 +39,7 @@ MAX_NODES = 200
 
 TEXT_FIELDS = ("statement", "quote", "section", "cited")
 FILTER_FIELDS = ("id", "kind", "place", "topic", "source", "citekey", "year", "period", "status", "value",
-                 "document")
+                 "document", "rel", "linked")
 NUMERIC_FIELDS = ("year", "value")
 FIELD_ALIASES = {"places": "place", "topics": "topic", "author": "source", "cites": "source",
                  "review": "status", "kinds": "kind", "years": "year", "values": "value"}
@@ -251,7 +252,23 @@ def _field_node(text: str, fieldname: str, raw: str, quoted: bool, column: int) 
         return _word_node(text, raw, fieldname, column)
     if not quoted and re.search(r"[*?]", raw):
         return Wildcard(fieldname, raw.lower())
+    if fieldname in ("rel", "linked"):
+        _check_link_value(text, fieldname, raw, column)
     return Filter(fieldname, raw)
+
+
+def _check_link_value(text: str, fieldname: str, raw: str, column: int) -> None:
+    """``rel:`` takes a link relation, ``linked:`` a claim id (an unknown id matches nothing)."""
+    from typing import get_args
+
+    from kb.model.schema import CLAIM_ID, CLAIM_ID_RULE, LinkRel
+
+    if fieldname == "rel" and raw.lower() not in get_args(LinkRel):
+        raise _bad(text, f"'{shorten(raw, 30)}' at column {column} is not a link relation",
+                   hint=f"rel: takes one of {', '.join(get_args(LinkRel))}")
+    if fieldname == "linked" and not CLAIM_ID.match(raw.lower()):
+        raise _bad(text, f"'{shorten(raw, 30)}' at column {column} is not a claim id",
+                   hint=f"linked: takes a claim id ({CLAIM_ID_RULE}), e.g. linked:ctf-0017")
 
 
 def _word_node(text: str, word: str, fieldname: str | None, column: int) -> Node:

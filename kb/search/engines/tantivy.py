@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from kb.errors import InvalidKnowledgeBase, KbError, WriteError
 from kb.search import generations as gens
 from kb.search import query as kq
-from kb.search.documents import claim_document, slug, text_words
+from kb.search.documents import claim_document, claim_edges, slug, text_words
 from kb.search.engines.whoosh import loose_words
 from kb.search.generations import RefreshReport
 from kb.search.index import FIELD_BOOSTS, TEXT_FIELDS
@@ -29,8 +29,8 @@ from kb.search.ranking import RESCORE_DEPTH, Candidate
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
-TAG_FIELDS = ("kind", "place", "topic", "source", "citekey", "period", "status", "document")
+SCHEMA_VERSION = 3
+TAG_FIELDS = ("kind", "place", "topic", "source", "citekey", "period", "status", "document", "rel", "linked")
 STOP_WORDS = ["a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in", "is",
               "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we", "when",
               "will", "with", "yet", "you", "your"]
@@ -148,6 +148,7 @@ def _write_manifests(gen: TantivyGeneration, snap: gens.Snapshot, state: dict[st
 def _add_all(ix: Any, root: Path, snap: gens.Snapshot, progress: Any) -> tuple[dict[str, Any], set[str], int]:
     sources = gens._read_sources(root)
     files: dict[str, dict[str, str]] = {}
+    links: dict[str, list[list[str]]] = {}
     words: set[str] = set()
     seen: set[str] = set()
 
@@ -155,7 +156,9 @@ def _add_all(ix: Any, root: Path, snap: gens.Snapshot, progress: Any) -> tuple[d
         rels = sorted(snap.files)
         for done, rel in enumerate(rels, 1):
             entries = {}
-            for claim in gens._read_claims(root / rel):
+            claims = gens._read_claims(root / rel)
+            links[rel] = claim_edges(claims)
+            for claim in claims:
                 doc, key = claim_document(claim, sources)
                 entries[claim.id] = key
                 if claim.id in seen:
@@ -168,7 +171,18 @@ def _add_all(ix: Any, root: Path, snap: gens.Snapshot, progress: Any) -> tuple[d
                 progress(done, len(rels))
 
     _write(ix, write)
-    return {"files": files, "sources": sources}, words, len(seen)
+    state, fresh = gens.links_after_build(root, snap, {"files": files, "sources": sources, "links": links})
+    if fresh:
+        _write(ix, lambda writer: _replace(writer, fresh, []))
+    return state, words, len(seen)
+
+
+def _replace(writer: Any, fresh: dict[str, dict[str, Any]], gone: list[str]) -> None:
+    """Delete the claims ``gone`` and (re-)add the documents ``fresh``."""
+    for cid in gone + list(fresh):
+        writer.delete_documents_by_term("id", cid)
+    for doc in fresh.values():
+        writer.add_document(tantivy_document(doc))
 
 
 def _write(ix: Any, work: Callable[[Any], None]) -> None:
@@ -221,15 +235,11 @@ def update(root: Path, gen: TantivyGeneration, ix: Any, snap: gens.Snapshot) -> 
             to_parse = set(snap.files)  # rare: re-read every claim file, re-index what changed
             old_files = {rel: {cid: "" for cid in entries} for rel, entries in old_files.items()}
         sources = new_sources
-    new_files, fresh, words, gone = gens.diff_claims(root, snap, old_files, to_parse, sources)
+    table, links, parsed = gens.relink(root, snap, {**state, "files": old_files}, to_parse)
+    new_files, fresh, words, gone = gens.diff_claims(root, snap, old_files, to_parse, sources, links=table,
+                                                     parsed=parsed)
     if fresh or gone:
-        def write(writer: Any) -> None:
-            for cid in gone + list(fresh):
-                writer.delete_documents_by_term("id", cid)
-            for doc in fresh.values():
-                writer.add_document(tantivy_document(doc))
-
-        _write(ix, write)
+        _write(ix, lambda writer: _replace(writer, fresh, gone))
     if words:
         known = set(gen.read_words())
         if not words <= known:
@@ -237,7 +247,7 @@ def update(root: Path, gen: TantivyGeneration, ix: Any, snap: gens.Snapshot) -> 
     if snap.vocabulary != old.get("vocabulary"):
         gen.write_vocabulary(root)
     docs = ix.searcher().num_docs
-    _write_manifests(gen, snap, {"files": new_files, "sources": sources}, docs)
+    _write_manifests(gen, snap, {"files": new_files, "sources": sources, "links": links}, docs)
     return RefreshReport(claims=docs, indexed=len(fresh), removed=len(gone), files_parsed=len(to_parse),
                          seconds=time.perf_counter() - started)
 
