@@ -49,3 +49,18 @@ def test_did_you_mean_keeps_the_rest_of_the_query() -> None:
     assert did_you_mean("how  many Childern went missing", {"Childern": "children"}) == \
         "did you mean: how many children went missing?"
     assert did_you_mean("grooming", {}) is None
+
+
+def test_everyday_and_thesaurus_words_are_never_corrected() -> None:
+    from kb.search.thesaurus import load_thesaurus
+
+    assert "went" not in known() and "went" not in suggest_words(["went"], known())
+    assert "went" in unknown_words(["went"], known())  # still reported as matching nothing
+    # "devolved" is one edit from the base's "involved", but the thesaurus knows it.
+    assert suggest_words(["devolved"], known()) == {"devolved": "involved"}
+    assert suggest_words(["devolved"], known(), also_known=load_thesaurus().words()) == {}
+
+
+def test_a_swap_of_neighbours_is_one_edit() -> None:
+    # "wlaes" is two substitutions from "wales" but one swap: within a 5-letter word's one edit.
+    assert suggest_words(["wlaes"], known()) == {"wlaes": "wales"}

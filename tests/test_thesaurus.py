@@ -113,3 +113,21 @@ def test_an_edited_base_file_is_reloaded(tmp_path: Path) -> None:
     path.write_text("groups:\n- [frobnicate, fiddle, tweak]\n")
     os.utime(path, ns=(1, 1))
     assert alternatives("frobnicate", tmp_path)[0][4] == ["fiddle", "tweak"]
+
+
+def test_a_corrupt_or_unwritable_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.search import thesaurus
+
+    thesaurus._load.cache_clear()  # loaded once per process: make this test's load write the cache
+    expected = alternatives("convicted")
+    cached = list((tmp_path / "cache" / "kb" / "thesaurus").glob("*.json"))
+    assert len(cached) == 1
+    cached[0].write_text("{not json")
+    thesaurus._load.cache_clear()
+    assert alternatives("convicted") == expected
+    assert cached[0].read_text().startswith('{"key"')
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    thesaurus._load.cache_clear()
+    assert alternatives("convicted") == expected

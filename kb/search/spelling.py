@@ -6,17 +6,31 @@ without saying so. A word counts as known when the index holds it or another for
 it (same Porter stem, as the index's stemming analyzer joins them: "exploiters" is
 known through "exploit"). The work is bounded: words over :data:`MAX_WORD` characters
 are not looked up, and candidates are only the known words within ``max_edits`` of the
-word's length, compared with rapidfuzz's C Levenshtein with a cutoff.
+word's length, compared with rapidfuzz's C edit distance (OSA) with a cutoff.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 MAX_WORD = 30
 """Longer words are not looked up (no real word is this long; the query is junk)."""
+
+COMMON = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing done down during each few for from further
+get gets getting got had has have having he her here hers herself him himself his how i if in
+into is it its itself just many me more most much must my myself no nor not now of off on once
+only or other our ours out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we went were
+what when where which while who whom whose why will with would you your yours yourself
+come comes came go goes going gone make makes made take takes took taken say says said see seen
+know known think tell told give given find found happen happened people person thing things way
+""".split())
+"""Everyday English words: never "misspelt", though a base may not hold them ("went" is not
+a typo of "cent"). A query word among them that no claim holds is still unknown."""
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
 
@@ -55,12 +69,12 @@ def unknown_words(words: Sequence[str], known: Sequence[str]) -> list[str]:
 
 
 def _closest(word: str, lengths: dict[int, tuple[str, ...]], max_edits: int) -> str | None:
-    from rapidfuzz.distance import Indel, Levenshtein
+    from rapidfuzz.distance import OSA, Indel
 
     best: tuple[int, float, int, str] | None = None
     for n in range(len(word) - max_edits, len(word) + max_edits + 1):
         for candidate in lengths.get(n, ()):
-            d = Levenshtein.distance(word, candidate, score_cutoff=max_edits)
+            d = OSA.distance(word, candidate, score_cutoff=max_edits)
             if d > max_edits:
                 continue
             # Ties: the closer by insertions/deletions ("sexualy" -> "sexually", not
@@ -80,18 +94,26 @@ def _prefix(a: str, b: str) -> int:
     return n
 
 
-def suggest_words(words: Sequence[str], known: Sequence[str], *, max_edits: int = 2) -> dict[str, str]:
+def suggest_words(words: Sequence[str], known: Sequence[str], *, max_edits: int = 2,
+                  also_known: Iterable[str] = ()) -> dict[str, str]:
     """Each unknown word of ``words`` -> the closest known word, where one is close enough.
 
-    ``known`` is the index's word list (lower case). Short words allow fewer edits (one
-    for 3-5 letters, none below 3) so "cse" is not "use". A word with no suggestion is
+    ``known`` is the index's word list (lower case). An edit is an insertion, deletion,
+    substitution or swap of neighbours ("childern"); short words allow fewer (none up to 3
+    letters, one up to 7) since a real word is often one edit from another ("prison",
+    "person"). A word with no suggestion is
     absent here but listed by :func:`unknown_words`: the caller says it matched nothing.
+    Words of :data:`COMMON` and of ``also_known`` (e.g. the thesaurus's words, which the
+    query tree expands) are real words, never corrected.
     """
     _, _, lengths = _lexicon(tuple(known))
+    real = {w.casefold() for w in also_known}
     suggestions: dict[str, str] = {}
     for word in unknown_words(words, known):
         w = word.casefold()
-        edits = min(max_edits, 0 if len(w) < 3 else 1 if len(w) <= 5 else 2)
+        if w in COMMON or w in real:
+            continue
+        edits = min(max_edits, 0 if len(w) <= 3 else 1 if len(w) <= 7 else 2)
         if edits == 0:
             continue
         found = _closest(w, lengths, edits)

@@ -12,13 +12,19 @@ a whole number.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from kb.errors import BadInput
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "thesaurus.yaml"
 BASE_FILE = "thesaurus.yaml"
@@ -81,6 +87,11 @@ class Thesaurus:
                 self._entry(kind, terms, terms)
         for broad, parts in narrower.items():
             self._entry("narrower", [broad], parts)
+
+    def words(self) -> frozenset[str]:
+        """Every normalized word of every term: real words of the field, never "misspelt"."""
+        return frozenset(token for _, keys, terms in self.entries for term in (*keys, *terms)
+                         for token in normalize(term))
 
     def expansions(self, key: tuple[str, ...]) -> dict[str, tuple[float, str, str]]:
         """Expansion as written -> (weight, kind, the term of the file that matched), the
@@ -271,7 +282,19 @@ def load_thesaurus(root: Path | None = None) -> Thesaurus:
 
 
 @lru_cache(maxsize=8)
-def _load(_default_stamp: object, extra: Path | None, _extra_stamp: object) -> Thesaurus:
+def _load(default_stamp: object, extra: Path | None, extra_stamp: object) -> Thesaurus:
+    key = json.dumps([str(DEFAULT_PATH), default_stamp, str(extra) if extra else None, extra_stamp, _CACHE_VERSION])
+    cache = _cache_path(key)
+    parts = _read_cache(cache, key)
+    if parts is None:
+        parts = _read_sources(extra)
+        _write_cache(cache, key, parts)
+    thesaurus = Thesaurus(parts["weights"])
+    thesaurus.add_entries(parts["groups"], parts["near"], parts["narrower"])
+    return thesaurus
+
+
+def _read_sources(extra: Path | None) -> dict[str, Any]:
     weights, groups, near, narrower = read_file(DEFAULT_PATH, complete=True)
     if extra is not None:
         more_weights, more_groups, more_near, more_narrower = read_file(extra, complete=False)
@@ -280,9 +303,44 @@ def _load(_default_stamp: object, extra: Path | None, _extra_stamp: object) -> T
         narrower = {k: list(v) for k, v in narrower.items()}
         for broad, parts in more_narrower.items():
             narrower.setdefault(broad, []).extend(parts)
-    thesaurus = Thesaurus(weights)
-    thesaurus.add_entries(groups, near, narrower)
-    return thesaurus
+    return {"weights": weights, "groups": groups, "near": near, "narrower": narrower}
+
+
+# A validated thesaurus is kept as JSON in the user's cache, keyed by the files' paths,
+# sizes and modification times: reading it skips importing PyYAML (~18 ms of a cold
+# `kb search`). A missing, stale, corrupt or unwritable cache only costs that time.
+_CACHE_VERSION = 1
+
+
+def _cache_path(key: str) -> Path:
+    from kb.store.locate import user_cache_dir
+
+    return user_cache_dir() / "thesaurus" / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
+
+
+def _read_cache(path: Path, key: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    parts = data.get("thesaurus")
+    ok = (isinstance(parts, dict) and isinstance(parts.get("weights"), dict)
+          and all(isinstance(parts.get(k), list) for k in ("groups", "near"))
+          and isinstance(parts.get("narrower"), dict))
+    return parts if ok else None
+
+
+def _write_cache(path: Path, key: str, parts: dict[str, Any]) -> None:
+    from kb.errors import KbError
+    from kb.store.fileio import atomic_write_text
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({"key": key, "thesaurus": parts}, ensure_ascii=False))
+    except (OSError, KbError) as exc:
+        logger.debug("thesaurus cache not written: %s", exc)
 
 
 def make_thesaurus_expander(root: Path | None = None) -> Expander:
