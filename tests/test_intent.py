@@ -33,8 +33,10 @@ def stored(claim_id: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("question", "top_kind", "kept"), [
     ("how many people were convicted", "statistic", ["people", "convicted"]),
-    ("What share of service users are boys?", "statistic", ["share", "of", "service", "users", "are", "boys?"]),
+    ("What share of service users are boys?", "statistic", ["share", "of", "service", "users", "boys?"]),
     ("what should schools do", "recommendation", ["schools"]),
+    ("what should local authorities do at a minimum", "recommendation", ["local", "authorities", "at", "a", "minimum"]),
+    ("how old are the victims", "statistic", ["the", "victims"]),
     ("Who should lead on CSE", "recommendation", ["lead", "on", "CSE"]),
     ("what is child sexual exploitation", "definition", ["child", "sexual", "exploitation"]),
     ("what does grooming mean", "definition", ["grooming"]),
@@ -47,10 +49,31 @@ def test_question_forms_set_intent_and_drop_question_words(question: str, top_ki
     assert intent.why.startswith("question asks for ")
 
 
+def test_words_of_a_thesaurus_phrase_are_kept() -> None:
+    from kb.search.thesaurus import make_thesaurus_expander
+
+    words = "how common is exploitation in Northern Ireland".split()
+    intent = detect_intent(" ".join(words))
+    assert intent.wants_quantity and {"how", "common", "is"} <= intent.words_to_drop
+    # "how common" is a thesaurus phrase (prevalence): its words stay to be matched as one.
+    assert remaining_words(words, intent, make_thesaurus_expander()(words))[:2] == ["how", "common"]
+    assert remaining_words(words, intent)[:2] == ["exploitation", "in"]
+
+
+def test_other_questions_drop_their_question_words_without_favouring_a_kind() -> None:
+    for question, kept in [("why do victims not give evidence in court", "victims not give evidence in court"),
+                           ("where can victims get help", "victims get help"),
+                           ("is online abuse increasing", "online abuse increasing")]:
+        intent = detect_intent(question)
+        assert not intent and not intent.kinds
+        assert " ".join(remaining_words(question.split(), intent)) == kept
+
+
 def test_keyword_queries_have_no_intent() -> None:
     for query in ("grooming online", "convictions in 2010", "looked-after children missing"):
         intent = detect_intent(query)
-        assert not intent and remaining_words(query.split(), intent) == query.split()
+        assert not intent and not intent.words_to_drop
+        assert remaining_words(query.split(), intent) == query.split()
 
 
 def test_who_questions_favour_actors() -> None:

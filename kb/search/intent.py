@@ -3,8 +3,11 @@
 "how many / what share / how much" wants numbers (statistics, trends, any claim with a
 quantity); "what should / who should" wants recommendations; "what is / definition of /
 what does ... mean" wants definitions; "when" wants events and dated claims; "who are /
-who is" wants claims about the people involved. The words that only make the question
-("how", "many", "what", "should"...) are not search terms: :attr:`Intent.words_to_drop`.
+who is" wants claims about the people involved; any other question ("why do...", "is
+online abuse increasing") favours nothing. The words that only make the question ("how",
+"many", "what", "should", auxiliaries...) are not search terms: :attr:`Intent.words_to_drop`
+and :func:`remaining_words` (which keeps a word that is part of a thesaurus phrase such
+as "how common").
 
 Boosters are applied by the re-scoring of the engine's top candidates. They read a
 candidate through :class:`CandidateLike` (``candidate.stored``, the claim's stored
@@ -76,9 +79,12 @@ _AUX = ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "
 # quantity question, not a definition question).
 FORMS: tuple[_Form, ...] = (
     _form("a quantity",
-          r"\bhow (?:many|much|often|common|widespread|big|large)\b|\bwhat (?:share|proportion|percentage|fraction|number|level|scale)\b"
-          r"|\bnumber of\b|\bpercentage of\b|\bproportion of\b|\bhow many\b",
-          {"statistic": 1.0, "trend": 0.5}, ("how", "many", "much", "often", "what", "number", "of", *_AUX), quantity=True),
+          r"\bhow (?:many|much|often|common|widespread|big|large|old|long)\b"
+          r"|\bwhat (?:share|proportion|percentage|fraction|number|level|scale|age)\b"
+          r"|\bnumber of\b|\bpercentage of\b|\bproportion of\b",
+          {"statistic": 1.0, "trend": 0.5},
+          ("how", "many", "much", "often", "common", "widespread", "big", "large", "old", "long", "what", "number", "of", *_AUX),
+          quantity=True),
     _form("a recommendation",
           r"\b(?:what|who|which|where|how)(?: \w+)? should\b|^should\b|\bwhat (?:needs?|has|have) to be done\b|\bwhat must\b",
           {"recommendation": 1.0, "policy": 0.3}, ("what", "who", "which", "where", "how", "should", "must", "need", "needs", "done", *_AUX)),
@@ -91,6 +97,10 @@ FORMS: tuple[_Form, ...] = (
     _form("the people involved",
           r"\bwho (?:are|is|were|was)\b|^who\b",
           {}, ("who", *_AUX), topics=ACTOR_TOPICS),
+    # Any other question: no shape to favour, but its question words are not search terms.
+    _form("an answer",
+          r"^(?:why|where|which|how|what|is|are|was|were|does|do|did|can|could|will|has|have)\b",
+          {}, ("why", "where", "which", "how", "what", *_AUX)),
 )
 
 _TOKEN = re.compile(r"[\w'’-]+")
@@ -106,17 +116,24 @@ def detect_intent(text: str) -> Intent:
         # Only the question's own words are dropped: those of the matched form and the
         # auxiliaries before the subject, never a word that is the subject ("number" in
         # "how many" stays dropped; "share" in "what share" stays a search term).
-        span = set(match.group(0).split())
-        drop = {w for w in span if w in form.drop} | {w for w in _AUX if w in lowered.split()[:4] and w in form.drop}
+        words = set(lowered.split())
+        drop = {w for w in match.group(0).split() if w in form.drop} | {w for w in _AUX if w in words}
         return Intent(dict(form.kinds), form.quantity, drop,
                       f"question asks for {form.name} ('{match.group(0).strip()}')", dict(form.topics), form.date)
     return Intent()
 
 
-def remaining_words(words: Sequence[str], intent: Intent) -> list[str]:
-    """``words`` without the question's own words (compared case-insensitively); never empty
-    when ``words`` is not: a question made only of question words keeps its words."""
-    kept = [w for w in words if w.casefold() not in intent.words_to_drop]
+def remaining_words(words: Sequence[str], intent: Intent, phrases: Iterable[Any] = ()) -> list[str]:
+    """``words`` without the question's own words (compared case-insensitively).
+
+    ``phrases`` are the query's expansions (objects with ``start`` and ``end``, such as a
+    thesaurus :class:`~kb.search.thesaurus.Alternative`): a word inside a phrase they
+    match ("how common" -> prevalence, "how old" -> age) is kept, so run the expanders on
+    the whole question first. Never empty when ``words`` is not: a question made only of
+    question words keeps its words.
+    """
+    covered = {i for p in phrases if p.end - p.start > 1 for i in range(p.start, p.end)}
+    kept = [w for i, w in enumerate(words) if i in covered or w.casefold() not in intent.words_to_drop]
     return kept or list(words)
 
 
