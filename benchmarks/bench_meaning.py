@@ -47,13 +47,10 @@ def fresh(env: dict[str, str]) -> float:
 
 
 def bundled_words() -> list[str]:
-    from kb.search.documents import text_words
+    from kb.search.spelling import claim_words
     from kb.store.loader import load_kb
 
-    words: set[str] = set()
-    for claim in load_kb(ROOT).claims.values():
-        words |= text_words(f"{claim.statement} {claim.quote}")
-    return sorted(words)
+    return claim_words(load_kb(ROOT).claims.values())
 
 
 def main() -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from kb.search.documents import text_words
-from kb.search.spelling import did_you_mean, is_known, suggest_words, unknown_words
+from kb.search.spelling import claim_words, did_you_mean, is_known, suggest_words, unknown_words
 from kb.store.loader import load_kb
 from tests.conftest import ROOT
 
@@ -13,10 +12,7 @@ from tests.conftest import ROOT
 @lru_cache(maxsize=1)
 def known() -> list[str]:
     """The bundled base's words as the index's words.txt holds them."""
-    words: set[str] = set()
-    for claim in load_kb(ROOT).claims.values():
-        words |= text_words(f"{claim.statement} {claim.quote}")
-    return sorted(words)
+    return claim_words(load_kb(ROOT).claims.values())
 
 
 def test_each_unknown_word_gets_a_suggestion_even_when_others_match() -> None:
@@ -64,3 +60,11 @@ def test_everyday_and_thesaurus_words_are_never_corrected() -> None:
 def test_a_swap_of_neighbours_is_one_edit() -> None:
     # "wlaes" is two substitutions from "wales" but one swap: within a 5-letter word's one edit.
     assert suggest_words(["wlaes"], known()) == {"wlaes": "wales"}
+
+
+def test_claim_words_are_the_index_words(bundled_kb) -> None:
+    from kb.search.index import current_generation, refresh
+
+    kb = load_kb(bundled_kb)
+    refresh(bundled_kb, kb.index_dir)
+    assert claim_words(kb.claims.values()) == current_generation(kb.index_dir).read_words() == known()

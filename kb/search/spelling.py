@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 MAX_WORD = 30
 """Longer words are not looked up (no real word is this long; the query is junk)."""
@@ -33,6 +34,17 @@ know known think tell told give given find found happen happened people person t
 a typo of "cent"). A query word among them that no claim holds is still unknown."""
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
+
+
+def claim_words(claims: Iterable[Any]) -> list[str]:
+    """The sorted words of the claims' statements and quotes, as an index's ``words.txt``
+    holds them (for a caller that has claims but no index)."""
+    from kb.search.documents import text_words
+
+    words: set[str] = set()
+    for claim in claims:
+        words |= text_words(f"{claim.statement} {claim.quote}")
+    return sorted(words)
 
 
 @lru_cache(maxsize=4)
