@@ -121,3 +121,31 @@ def test_cite_locator_and_footnote() -> None:
     assert (cite.footnote, cite.locator) == (10, "Table S5.7")
     with pytest.raises(ValidationError, match="footnote"):
         Cite(key="moj2011criminal", footnote="ten")
+
+
+# --- values as the prose writes them (quantities, issue 11/16) ---------------------------------
+
+
+def test_value_tokens_read_the_reports_forms() -> None:
+    from kb.model.numbers import same_value, value_tokens
+
+    text = "fifty-seven cases, a third of areas, two thirds, half of them, one in six, 44 per cent, 1,190 in 2010-11"
+    values = [(t.text, round(t.value, 3)) for t in value_tokens(text)]
+    assert values == [("fifty-seven", 57.0), ("a third", 0.333), ("two thirds", 0.667), ("half", 0.5),
+                      ("one in six", 0.167), ("44", 44.0), ("1,190", 1190.0)]
+    assert same_value(0.333, 1 / 3) and same_value(33.3, 1 / 3) and not same_value(0.25, 1 / 3)
+    assert not same_value(58, 57.0)
+
+
+def test_quantity_values_are_bounded_and_finite() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from kb.model.schema import Quantity
+
+    for bad in (float("nan"), float("inf"), 10**400, "1e400", True):
+        with pytest.raises(ValidationError):
+            Quantity(value=bad, unit="x")
+    assert Quantity(value=1e15, unit="x", qualifier="at least").qualifier == "at least"
+    with pytest.raises(ValidationError):
+        Quantity(value=1, unit="x", qualifier="roughly")

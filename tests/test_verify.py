@@ -257,7 +257,10 @@ def test_duplicate_id_exits_2(run, small_kb: Path) -> None:
     assert r.exit_code == 2
     data = json.loads(r.stdout)
     assert data["summary"]["fatal"] is True and data["findings"][0]["check"] == "duplicate-id"
-    assert "claim id also used at" in r.stderr
+    lines = [i for i, line in enumerate((small_kb / CLAIMS).read_text().splitlines(), 1) if line == "- id: tst-0002"]
+    name = Path(CLAIMS).name
+    assert f"claim id 'tst-0002' is used twice: {name}:{lines[0]} and {name}:{lines[1]}" in r.stderr
+    assert data["findings"][0]["line"] == lines[1]
 
 
 def test_malformed_exclusions_exit_2(run, small_kb: Path) -> None:
@@ -279,14 +282,16 @@ def test_report_groups_findings_and_counts_them(run, small_kb: Path) -> None:
     edit(small_kb, CLAIMS, "{key: jago2011whats, footnote: 1}", "{key: jago2011whats, footnote: 2}")
     r = run("--kb", small_kb, "verify", "--json")
     data = json.loads(r.stdout)
-    assert data["summary"]["by_check"] == {"footnote-mismatch": 1, "quote-not-found": 1}
+    # footnote 1 is now in the quote but uncited
+    assert data["summary"]["by_check"] == {"footnote-mismatch": 1, "footnote-uncited": 1, "quote-not-found": 1}
     for finding in data["findings"]:
         assert set(finding) == {"check", "severity", "file", "line", "subject", "message", "hint"}
         assert finding["hint"]
     r = run("--kb", small_kb, "verify")
     headers = [line for line in r.stdout.splitlines() if not line.startswith("  ")]
     assert headers[0].startswith("quote-not-found (1): ") and headers[1].startswith("footnote-mismatch (1): ")
-    assert headers[-1].startswith("FAILED: 2 error(s), 0 warning(s)")
+    assert headers[2].startswith("footnote-uncited (1): ")
+    assert headers[-1].startswith("FAILED: 3 error(s), 0 warning(s)")
 
 
 def test_every_check_is_described() -> None:

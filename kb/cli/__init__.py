@@ -52,7 +52,7 @@ def main_callback(
 
 
 # Command modules register themselves on `app` when imported.
-from kb.cli import core, export, ingest, links, search, verify  # noqa: E402,F401
+from kb.cli import claim, core, export, ingest, links, search, site, verify, vocabulary  # noqa: E402,F401
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def stats(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     from kb.publish.stats import compute_stats
 
     kb = load(ctx)
+    for problem in kb.problems:  # files left unread are counted nowhere: say so
+        if problem.check == "claim-file-ignored":
+            print(f"Notice: {problem}", file=sys.stderr)
     figures = compute_stats(kb)
     if as_json:
         print_json(figures)
@@ -112,15 +116,17 @@ def show(
     if as_json:
         print_json(record)
         return
-    render_claim(record)
+    from kb.provenance.links import link_lines
+
+    render_claim(record, links=link_lines(kb, claim))
     if found is not None:
         from kb.cli.verify import render_context
 
         render_context(found)
 
 
-def render_claim(record: dict) -> None:
-    """Print a claim record for a person."""
+def render_claim(record: dict, links: list[tuple[str, str, str | None]] = ()) -> None:
+    """Print a claim record for a person; ``links`` as ``kb.provenance.links.link_lines`` gives them."""
     out = console()
     out.print(f"{record['id']}", style="bold cyan", end="")
     out.print(f"  {record['kind']}  [{record['status']}]")
@@ -142,7 +148,8 @@ def render_claim(record: dict) -> None:
         extra = ", ".join(x for x in (q.get("period"), q.get("place")) if x)
         value = q["value"]
         value = int(value) if isinstance(value, float) and value.is_integer() else value
-        rows.append(("Quantity", f"{value:,} {q['unit']}" + (f" ({extra})" if extra else "")))
+        qualifier = f"{q['qualifier']} " if q.get("qualifier") else ""
+        rows.append(("Quantity", f"{qualifier}{value:,} {q['unit']}" + (f" ({extra})" if extra else "")))
     if record["places"]:
         rows.append(("Places", ", ".join(record["places"])))
     if record["period"]:
@@ -158,6 +165,8 @@ def render_claim(record: dict) -> None:
         if review.get("note"):
             text += f" — {review['note']}"
         rows.append(("Review", text))
+    for phrase, other, statement in links:
+        rows.append(("Link", f"{phrase} {other}" + (f": {statement}" if statement else " (not in the base)")))
     rows.append(("Fingerprint", record["fingerprint"]))
     if record.get("file"):
         rows.append(("File", f"{record['file']}:{record['line']}" if record.get("line") else record["file"]))
@@ -171,7 +180,7 @@ def render_claim(record: dict) -> None:
 def init(
     directory: Path = typer.Argument(..., metavar="DIR", help="Where to create the knowledge base."),
 ) -> None:
-    """Create an empty knowledge base (layout, bibliography, a commented example claim).
+    """Create an empty knowledge base (layout, bibliography, a commented example claim and vocabulary).
 
     Example: kb init ~/kb/my-reports && kb --kb ~/kb/my-reports stats
     """
@@ -182,5 +191,10 @@ def init(
     out.print(f"Created an empty knowledge base in {directory}:")
     for path in created:
         out.print(f"  {path}")
-    out.print(f"Next: add a document's text to {directory}/sources/documents/, its entry to "
-              f"sources/references.bib, and claims to claims/<document-key>.yaml; then 'kb --kb {directory} stats'.")
+    out.print("Next steps:")
+    for step in (f"export KB_DIR={directory}",
+                 "kb ingest report.pdf --key smith2020report --title \"...\" --author \"Smith, Jane\" --year 2020",
+                 "kb quote \"a passage of the report\" --doc smith2020report",
+                 "kb claim add --doc smith2020report --quote \"...\" --statement \"...\" --kind finding",
+                 "kb verify"):
+        out.print(f"  {step}")

@@ -40,7 +40,8 @@ def ingest(
               f"{result.footnotes} footnote(s), extractor {result.manifest.extractor}")
     for path in result.files:
         out.print(f"  wrote {path.relative_to(root)}")
-    out.print(f"Next: kb quote \"...\" --doc {key}, then add claims to claims/{key}.yaml")
+    out.print(f"Next: kb quote \"...\" --doc {key} to find a passage, then kb claim add --doc {key} --quote \"...\" "
+              "--statement \"...\" --kind finding")
 
 
 @app.command()

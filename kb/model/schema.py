@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kb.model.statuses import REVIEW_STATUSES
+from kb.model.statuses import REVIEW_STATUSES, claim_status
 
 CLAIM_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{4,}$")
 SOURCE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$")
+CLAIM_ID_RULE = "prefix-0001: lower-case letters and digits, a dash, 4+ digits"
+"""The id rule in words, for messages."""
+MAX_QUANTITY = 1e15
+"""The largest magnitude a quantity may have (finite numbers only)."""
 
-ClaimId = Annotated[str, Field(pattern=CLAIM_ID.pattern, description="e.g. ctf-0042")]
+
+def _claim_id(value: str) -> str:
+    if not CLAIM_ID.match(value):
+        raise ValueError(f"'{value}' is not a claim id ({CLAIM_ID_RULE}, e.g. ctf-0042)")
+    return value
+
+
+ClaimId = Annotated[str, AfterValidator(_claim_id), Field(description="e.g. ctf-0042")]
 SourceKey = Annotated[str, Field(pattern=SOURCE_KEY.pattern, min_length=1)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -125,19 +137,60 @@ class Cite(_Strict):
     """The document's footnote that cites it, if any."""
     locator: str = ""
     """Where in the cited work, e.g. ``p. 12`` or ``Table S5.7``."""
+    elsewhere: bool = False
+    """The footnote sits elsewhere in the document, not at the quote (the work is the claim's
+    evidence all the same, e.g. a work the report cites once and relies on throughout)."""
+
+    @model_validator(mode="after")
+    def _elsewhere_needs_footnote(self) -> Cite:
+        if self.elsewhere and self.footnote is None:
+            raise ValueError("'elsewhere: true' needs the footnote that cites the work")
+        return self
+
+
+class Waiver(_Strict):
+    """A footnote marker inside the quote that the claim deliberately does not cite."""
+
+    footnote: Annotated[int, Field(ge=1)]
+    """The footnote's number."""
+    reason: NonEmpty
+    """Why the claim does not rest on it, e.g. ``the footnote gives the survey's method``."""
+
+
+QUALIFIERS = ("over", "at least", "under", "up to", "about", "almost", "exactly")
+"""What a quantity's ``qualifier`` may be; absent means the number is as stated."""
+Qualifier = Literal[QUALIFIERS]  # type: ignore[valid-type]
 
 
 class Quantity(_Strict):
     """A number the claim states."""
 
     value: float | int
-    """The number as a plain value: 1190, 10, 0.5."""
+    """The number as a plain value: 1190, 10, 0.5 (finite, at most 10^15 in magnitude)."""
     unit: NonEmpty
     """What is counted: ``young people``, ``per cent of services``."""
     period: str = ""
     """The period the number covers, when it differs from the claim's."""
     place: str = ""
     """The place the number covers, when it differs from the claim's."""
+    qualifier: Qualifier | None = None
+    """``over``, ``at least``, ``under``, ``up to``, ``about``, ``almost``, ``exactly``; absent: as stated."""
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _not_bool(cls, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError("a quantity's value is a number, not true/false")
+        return value
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float | int) -> float | int:
+        if isinstance(value, int) and not -MAX_QUANTITY <= value <= MAX_QUANTITY:
+            raise ValueError(f"a quantity's value must be at most 10^15 in magnitude, not {str(value)[:20]}…")
+        if isinstance(value, float) and not (math.isfinite(value) and abs(value) <= MAX_QUANTITY):
+            raise ValueError(f"a quantity's value must be a finite number of at most 10^15 in magnitude, not {value}")
+        return value
 
 
 class Review(_Strict):
@@ -188,6 +241,8 @@ class Claim(_Strict):
     """The document section the quote is in."""
     cites: list[Cite] = []
     """Works the document cites for it; empty means the document's own evidence."""
+    waived: list[Waiver] = []
+    """Footnote markers inside the quote that the claim does not cite, each with its reason."""
     quantities: list[Quantity] = []
     """The numbers the claim states."""
     places: list[str] = []
@@ -219,8 +274,20 @@ class Claim(_Strict):
             seen.add(ident)
         return value
 
+    @field_validator("waived")
+    @classmethod
+    def _distinct_waivers(cls, value: list[Waiver]) -> list[Waiver]:
+        numbers = [w.footnote for w in value]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("waives a footnote twice")
+        return value
+
     @model_validator(mode="after")
     def _no_duplicates(self) -> Claim:
+        cited = {c.footnote for c in self.cites if c.footnote is not None}
+        both = sorted(cited & {w.footnote for w in self.waived})
+        if both:
+            raise ValueError(f"footnote {both[0]} is both cited and waived")
         for name in ("places", "topics"):
             values = getattr(self, name)
             if len(set(values)) != len(values):
@@ -241,8 +308,21 @@ class Claim(_Strict):
         return list(dict.fromkeys(c.key for c in self.cites))
 
     def canonical(self) -> dict[str, object]:
-        """The content a review vouches for: everything but the review and the links to other claims."""
-        return self.model_dump(mode="json", exclude={"review", "links"})
+        """The content a review vouches for: everything but the review and the links to other claims.
+
+        Fields added later (``waived``, a cite's ``elsewhere``, a quantity's ``qualifier``)
+        are left out while unset, so that adding them kept every earlier fingerprint.
+        """
+        data = self.model_dump(mode="json", exclude={"review", "links"})
+        if not data.get("waived"):
+            data.pop("waived", None)
+        for cite in data.get("cites", []):
+            if not cite.get("elsewhere"):
+                cite.pop("elsewhere", None)
+        for quantity in data.get("quantities", []):
+            if quantity.get("qualifier") is None:
+                quantity.pop("qualifier", None)
+        return data
 
     @property
     def fingerprint(self) -> str:
@@ -251,12 +331,8 @@ class Claim(_Strict):
 
     @property
     def status(self) -> str:
-        """Review status, ``stale`` when the claim changed since, ``unreviewed`` without one."""
-        if self.review is None:
-            return "unreviewed"
-        if self.review.fingerprint and self.review.fingerprint != self.fingerprint:
-            return "stale"
-        return self.review.status
+        """Review status (see :func:`kb.model.statuses.claim_status`)."""
+        return claim_status(self)
 
 
 class Vocabulary(_Strict):

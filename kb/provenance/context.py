@@ -188,6 +188,24 @@ def _formatted(kb: KnowledgeBase, claim: Claim, keys: list[str]) -> tuple[str, l
     return "", [(k, simple_reference(kb.sources[k])) for k in keys]
 
 
+def quote_paragraphs(document: Document, anchors: list[Anchor]) -> list[Paragraph]:
+    """The paragraph(s) holding the anchored quote, with the quote's spans marked."""
+    return _paragraphs(document, anchors)
+
+
+def quote_footnotes(document: Document, claim: Claim, anchors: list[Anchor]) -> list[tuple[int, Any, list[str]]]:
+    """(number, footnote or None when missing, keys cited with it) for every footnote the claim
+    cites or whose marker stands in (or right after) the quote, in number order."""
+    cited: dict[int, list[str]] = {}
+    for cite in claim.cites:
+        if cite.footnote is not None:
+            cited.setdefault(cite.footnote, []).append(cite.key)
+    at_quote = {n for n, note in document.footnotes.items() if note.marker is not None
+                and any(a.start <= note.marker <= a.end + _MARKER_GAP for a in anchors)}
+    return [(number, document.footnotes.get(number), cited.get(number, []))
+            for number in sorted(set(cited) | at_quote)]
+
+
 def claim_context(kb: KnowledgeBase, claim: Claim) -> Context:
     """The claim's quote in its paragraph, its section, footnotes and cited works."""
     document = kb.document(claim.document)
@@ -212,18 +230,11 @@ def claim_context(kb: KnowledgeBase, claim: Claim) -> Context:
             label = f"quote fragment {i}" if len(anchors) > 1 else "the quote"
             context.problems.append(f"{label} is not in the document ('kb verify' says where it stops matching)")
     context.paragraphs = _paragraphs(document, found)
-    cited: dict[int, list[str]] = {}
-    for cite in claim.cites:
-        if cite.footnote is not None:
-            cited.setdefault(cite.footnote, []).append(cite.key)
-    at_quote = {n for n, note in document.footnotes.items() if note.marker is not None
-                and any(a.start <= note.marker <= a.end + _MARKER_GAP for a in found)}
-    for number in sorted(set(cited) | at_quote):
-        note = document.footnotes.get(number)
+    for number, note, keys in quote_footnotes(document, claim, found):
         if note is None:
             context.problems.append(f"footnote {number} is not in the document")
             continue
         context.footnotes.append(FootnoteContext(
             number, note.text, document.line_of(note.start),
-            document.line_of(note.marker) if note.marker is not None else None, cited.get(number, [])))
+            document.line_of(note.marker) if note.marker is not None else None, keys))
     return context

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.errors import BadInput, Problem, WriteError
+from kb.errors import BadInput, Problem
 from kb.model.numbers import number_tokens
 from kb.model.schema import CLAIM_ID, Claim, Link
 from kb.store.loader import KnowledgeBase
@@ -427,97 +427,32 @@ def add_link(kb: KnowledgeBase, claim_id: str, rel: str, target: str, note: str 
 
 
 def _write_link(root: Path, path: Path, claim_id: str, link: dict[str, str]) -> None:
-    """The one file write of ``kb links add``: under the base's write lock, the claims file is
-    re-read, the link appended to the claim with ruamel.yaml's round trip, and the file written
-    atomically, with the line endings it had. Only the claim's own lines may change; the file is
-    read back, and restored when the claim does not carry the link.
+    """The one file write of ``kb links add``: through :func:`kb.store.edit.edit_claim` (the base's
+    write lock, the file re-read under it, only the claim's own lines changed, written atomically
+    and read back), the link appended to the claim's ``links`` in flow style
+    (``{rel: repeats, id: ctf-0302}``), after the claim's other fields when it has none yet.
     """
-    from kb.store.fileio import atomic_write_text
-    from kb.store.loader import load_claim_file
-    from kb.store.lock import base_lock
+    from kb.store.edit import edit_claim
 
-    with base_lock(root):
-        try:
-            raw = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BadInput(f"cannot read {path} ({exc})", hint="check it exists and is UTF-8 text") from None
-        crlf = "\r\n" in raw
-        text = _with_link(raw.replace("\r\n", "\n") if crlf else raw, claim_id, link, path)
-        atomic_write_text(path, text.replace("\n", "\r\n") if crlf else text)
-        claims, _, _ = load_claim_file(path)
-        back = next((c for c in claims if c.id == claim_id), None)
-        if back is None or link not in [x.model_dump(mode="json", exclude_defaults=True) for x in back.links]:
-            atomic_write_text(path, raw)
-            raise WriteError(f"the link on {claim_id} did not read back from {path}; the file was restored",
-                             hint="this is a bug in kb links add; please report it")
+    try:
+        edit_claim(root, path, claim_id, lambda item: _append_link(item, link))
+    except BadInput as exc:
+        if "flow style" not in exc.message:
+            raise
+        raise BadInput(exc.message, hint=f"add it by hand: links: [{{rel: {link['rel']}, id: {link['id']}}}]") from None
 
 
-_STYLES = ((2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 6, 4))
-"""(mapping, sequence, offset) indentations a claims file may use; the file's own is kept."""
-
-
-def _with_link(text: str, claim_id: str, link: dict[str, str], path: Path) -> str:
-    """``text`` with ``link`` appended to the claim's ``links`` (created after its other fields)."""
-    import io
-
-    from ruamel.yaml import YAML
+def _append_link(item: Any, link: dict[str, str]) -> None:
+    """Append ``link`` to the claim ``item`` (a ruamel ``CommentedMap``) as a flow mapping."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.error import YAMLError
 
-    def dump(y: YAML, data: Any) -> str:
-        out = io.StringIO()
-        y.dump(data, out)
-        return out.getvalue()
-
-    by_hand = f"add it by hand: links: [{{rel: {link['rel']}, id: {link['id']}}}]"
-    old = text.splitlines(keepends=True)
-    for style in _STYLES:  # the file's own indentation is the one under which nothing else changes
-        y = YAML(typ="rt")
-        y.preserve_quotes = True
-        y.width = 1_000_000  # never re-wrap a line
-        y.indent(mapping=style[0], sequence=style[1], offset=style[2])
-        try:
-            data = y.load(text)
-        except YAMLError as exc:
-            raise BadInput(f"cannot read {path}: {exc}") from None
-        items = data.get("claims") if isinstance(data, dict) else None
-        index = next((i for i, item in enumerate(items or []) if isinstance(item, dict) and item.get("id") == claim_id),
-                     None)
-        if index is None:
-            raise BadInput(f"claim {claim_id} is not in {path}")
-        item = items[index]
-        if item.fa.flow_style():
-            raise BadInput(f"claim {claim_id} is written in flow style in {path}", hint=by_hand)
-        entry = CommentedMap(link)
-        entry.fa.set_flow_style()
-        if item.get("links") is None:
-            item.insert(len(item), "links", CommentedSeq([entry]))
-        else:
-            item["links"].append(entry)
-        new = dump(y, data).splitlines(keepends=True)
-        start = items.lc.item(index)[0]
-        end = items.lc.item(index + 1)[0] if index + 1 < len(items) else len(old)
-        grown = len(new) - len(old)
-        if new[:start] == old[:start] and new[end + grown:] == old[end:]:
-            break
+    entry = CommentedMap(link)
+    entry.fa.set_flow_style()
+    links = item.get("links")
+    if links is None:
+        item.insert(len(item), "links", CommentedSeq([entry]))
+    elif isinstance(links, list):
+        links.append(entry)
     else:
-        raise BadInput(f"kb links add cannot edit {path} without changing other claims than {claim_id}",
-                       hint=by_hand)
-    # Comments and blank lines that end the claim introduce the next one: they stay last.
-    region, trailer = new[start:end + grown], _trailer(old[start:end])
-    if trailer and region[-len(trailer):] != trailer:
-        for i in range(len(region) - len(trailer), -1, -1):
-            if region[i:i + len(trailer)] == trailer:
-                region = region[:i] + region[i + len(trailer):] + trailer
-                break
-    return "".join(new[:start] + region + new[end + grown:])
-
-
-def _trailer(lines: list[str]) -> list[str]:
-    """The comment and blank lines at the end of ``lines``."""
-    count = 0
-    for line in reversed(lines):
-        if line.strip() and not line.lstrip().startswith("#"):
-            break
-        count += 1
-    return lines[len(lines) - count:]
+        raise BadInput(f"claim {item.get('id')} has a 'links' field that is not a list",
+                       hint="make 'links' a list of {rel, id, note} mappings")

@@ -15,15 +15,19 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kb.errors import Problem
+from kb.errors import BadInput, Problem
 from kb.model.numbers import missing_numbers
-from kb.model.schema import Claim, Organisation, Person, Source
+from kb.model.schema import Claim
+from kb.provenance import assertions
+from kb.provenance.footnotes import footnote_names, name_aliases  # noqa: F401 (re-exported)
+from kb.provenance.links import CHECKS as LINK_CHECKS
+from kb.provenance.links import link_problems
 from kb.store.document import Anchor, Document, Footnote, fold_text
 from kb.store.loader import KnowledgeBase, item_lines, load_kb, read_yaml
+from kb.store.manifest import manifest_path, read_manifest, sha256_file
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -34,20 +38,43 @@ CHECKS: dict[str, str] = {
     "footnote-missing": "a cited footnote is not in the document",
     "footnote-mismatch": "a cited footnote does not name the cited work",
     "statement-number": "the statement states a number its quote does not",
+    "quantity-value": "a quantity's value is not written in the quote",
+    "quantity-qualifier": "a quantity's qualifier (over, about...) is not what the quote says before it",
+    "quantity-qualifier-missing": "the quote qualifies a quantity's number (over, nearly...) but the quantity has "
+                                  "no qualifier (warning)",
+    "quantity-period": "a quantity's period is neither in the quote nor the claim's period",
+    "quantity-place": "a quantity's place is neither in the quote nor among the claim's places",
+    "footnote-uncited": "a footnote marker in the quote is neither cited nor waived",
+    "cite-not-near": "a cited footnote's marker is far from the quote and the cite is not marked 'elsewhere'",
+    "statement-place": "a place the statement names is not in 'places', or not in the quote or its section",
+    "statement-negation": "the statement negates, its quote does not",
+    "statement-number-swap": "the statement pairs a number with what the quote says of another number",
+    "quote-substance": "the quote is too slight (under three words, or only stopwords)",
+    "section-unknown": "the claim's section is not a heading of its document",
+    "markup": "a field holds HTML, LaTeX commands or control characters (warning)",
+    "review-unfingerprinted": "a review recorded no fingerprint, so the claim counts as unreviewed (warning)",
     "review-stale": "the claim changed after its review",
     "review-disputed": "a reviewer disputed the claim (warning)",
     "review-needs-work": "a reviewer asked for work on the claim (warning)",
     "source-fields": "a source lacks a field its type needs",
     "source-unused": "a source is neither cited by a claim nor a document of the base",
-    "number-uncovered": "a number in a document is in no claim's quote and no exclusion",
+    "number-uncovered": "a number in a document is in no claim's quote and no exclusion "
+                        "(an error for a document whose manifest says complete: true, else a warning)",
+    "footnote-unused": "a footnote of a document is cited, waived or quoted by no claim and in no exclusion "
+                       "(an error for a document whose manifest says complete: true, else a warning)",
+    "document-changed": "a document's text no longer matches the text_sha256 of its manifest",
+    "manifest-invalid": "a document's manifest (sources/documents/<key>.yaml) cannot be read",
     "exclusion-not-found": "an exclusion's text is not in its document",
     "exclusion-invalid": "an exclusion lacks its text or its reason",
     "exclusions-file": "an exclusions file cannot be read (fatal)",
+    **LINK_CHECKS,
 }
-"""Checks made here; the loader adds its own (``yaml-syntax``, ``claim-schema``, ``duplicate-id``,
-``vocabulary``, ``unknown-source``, ``unknown-document``, ``bibtex-*``)."""
+"""Checks made here; the loader adds its own (``yaml-syntax``, ``yaml-read``, ``claim-file-shape``,
+``claim-file-ignored``, ``claim-schema``, ``duplicate-id``, ``vocabulary``, ``unknown-source``,
+``unknown-document``, ``bibtex-*``)."""
 
-WARNINGS = frozenset({"review-disputed", "review-needs-work"})
+WARNINGS = frozenset({"review-disputed", "review-needs-work", "review-unfingerprinted", "markup",
+                      "quantity-qualifier-missing"})
 
 REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "report": (("title",), ("year",), ("authors", "publisher")),
@@ -62,6 +89,9 @@ REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
 """Per source type, the fields it needs; a tuple of alternatives means any one of them."""
 _FIELD_NAMES = {"authors": "author", "publisher": "institution/publisher"}
 
+CONTEXT_BEFORE, CONTEXT_AFTER = 2000, 500
+"""The passage around a quote that counts as its context (besides its section), in characters:
+extracted text does not keep a section's paragraphs together, so the section alone is not enough."""
 EXCLUSIONS_SUFFIX = ".exclusions.yaml"
 CONTEXT = 30
 
@@ -293,91 +323,15 @@ def uncovered_numbers(kb: KnowledgeBase, key: str | None = None) -> list[Uncover
     return result
 
 
-# --- footnotes name their works -------------------------------------------------------
-
-_SMALL_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"}
-_WORD = re.compile(r"[\w']+")
-
-
-@lru_cache(maxsize=1)
-def name_aliases() -> dict[str, tuple[str, ...]]:
-    """Full name (case-folded) -> acronyms as written, from kb/data/acronyms.yaml."""
-    from kb.search.acronyms import acronym_table
-
-    aliases: dict[str, set[str]] = {}
-    for acronym, expansions in acronym_table().items():
-        for expansion in expansions:
-            aliases.setdefault(expansion.casefold(), set()).add(acronym)
-    return {name: tuple(sorted(shorts)) for name, shorts in aliases.items()}
-
-
-def _initials(name: str) -> set[str]:
-    """'Department for Children, Schools and Families' -> {DCSF, DfCSaF}; 'Ministry of Justice' -> {MJ, MoJ}."""
-    words = _WORD.findall(name)
-    if len(words) < 2:
-        return set()
-    big = "".join(w[0].upper() for w in words if w.lower() not in _SMALL_WORDS)
-    mixed = "".join(w[0].lower() if w.lower() in _SMALL_WORDS else w[0].upper() for w in words)
-    return {i for i in (big, mixed) if len(i) >= 2}
-
-
-def _folded(text: str) -> str:
-    return fold_text(text).casefold()
-
-
-def _has_phrase(haystack: str, phrase: str, *, case: bool = False) -> bool:
-    needle = fold_text(phrase) if case else _folded(phrase)
-    if not needle:
-        return False
-    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
-
-
-def _author_names(source: Source) -> tuple[list[str], list[str]]:
-    """(names matched case-insensitively, short forms matched case-sensitively)."""
-    names: list[str] = []
-    shorts: list[str] = []
-    aliases = name_aliases()
-    organisations = [a.name for a in source.authors if isinstance(a, Organisation)]
-    names += [a.family for a in source.authors if isinstance(a, Person)]
-    for name in [*organisations, source.publisher] if source.publisher else organisations:
-        names.append(name)
-        shorts += list(aliases.get(name.casefold(), ())) + sorted(_initials(name))
-    return names, shorts
-
-
-_TITLE_HEAD = 4
-"""How many leading words of a title a footnote must give, in order, to name the work."""
-
-
-def _title_matches(words: str, source: Source) -> bool:
-    """Whether the footnote's words (joined by spaces) hold the title's first words, in order."""
-    head = " ".join(_WORD.findall(_folded(source.title))[:_TITLE_HEAD])
-    return bool(head) and re.search(rf"(?<!\S){re.escape(head)}(?!\S)", words) is not None
-
-
-def footnote_names(note: Footnote, source: Source, sources: dict[str, Source]) -> tuple[bool, str | None]:
-    """Whether a footnote's text names the work, and which other work it names instead.
-
-    It names the work when it gives the work's URL or the first words of its title
-    (up to four, in order); or when it gives an author or publisher (a family or
-    organisation name, its initials, or its acronym from kb/data/acronyms.yaml)
-    and the work's year, and names no other work of the bibliography by its title.
-    """
-    folded = _folded(note.text)
-    words = " ".join(_WORD.findall(folded))
-    if source.url:
-        bare = re.sub(r"^\w+://(www\.)?", "", source.url.casefold()).rstrip("/")
-        if bare and bare in folded:
-            return True, None
-    if _title_matches(words, source):
-        return True, None
-    other = next((k for k, s in sources.items() if k != source.key and _title_matches(words, s)), None)
-    if other is not None:
-        return False, other
-    names, shorts = _author_names(source)
-    exact = fold_text(note.text)
-    by_author = any(_has_phrase(folded, n) for n in names) or any(_has_phrase(exact, s, case=True) for s in shorts)
-    return by_author and (source.year is None or str(source.year) in words.split()), None
+def unused_footnotes(kb: KnowledgeBase, key: str, document: Document, spans: list[tuple[int, int]],
+                     exclusions: list[Exclusion]) -> list[Footnote]:
+    """The footnotes of a document that no claim cites or waives, no claim's quote overlaps
+    (``spans``: the claims' anchors) and no exclusion's text falls in."""
+    used = {c.footnote for claim in kb.from_document(key) for c in claim.cites if c.footnote is not None}
+    used |= {w.footnote for claim in kb.from_document(key) for w in claim.waived}
+    covered = list(spans) + [(a.start, a.end) for e in exclusions for a in document.find_all(e.text)]
+    return [note for number, note in sorted(document.footnotes.items())
+            if number not in used and not any(s < note.end and note.start < e for s, e in covered)]
 
 
 # --- the checks ----------------------------------------------------------------------
@@ -424,16 +378,39 @@ class _Checker:
         self.kb = kb
         self.findings: list[Finding] = []
         self.anchors: dict[str, list[Anchor | None]] = {}
+        self.titles = assertions.titles_pattern([re.split(r"[:.?!]\s", s.title)[0] for s in kb.sources.values()])
+        """Titles (before any subtitle) of the works: a 'Not' in 'Not a world away' negates nothing."""
+        self.sections: dict[str, dict[str, tuple[int, int]]] = {}
+        """Per document: section name -> the span of its text (heading to next heading)."""
+        self.complete: dict[str, bool] = {}
+        """Per document with a manifest: whether it says ``complete: true``."""
+
+    def section_spans(self, document: Document) -> dict[str, tuple[int, int]]:
+        if document.key not in self.sections:
+            names = {c.section for c in self.kb.from_document(document.key)}
+            starts = sorted((start, name) for name, found in assertions.headings(document, names).items()
+                            for start in found)
+            spans: dict[str, tuple[int, int]] = {}
+            for i, (start, name) in enumerate(starts):
+                end = starts[i + 1][0] if i + 1 < len(starts) else len(document.text)
+                spans.setdefault(name, (start, end))
+            self.sections[document.key] = spans
+        return self.sections[document.key]
 
     def add(self, check: str, file: Path | None, line: int | None, subject: str | None, message: str,
-            hint: str = "") -> None:
-        severity = "warning" if check in WARNINGS else "error"
+            hint: str = "", severity: str | None = None) -> None:
+        severity = severity or ("warning" if check in WARNINGS else "error")
         self.findings.append(Finding(check, file, line, subject, message, hint, severity))
 
-    def run(self) -> list[Finding]:
+    def run(self, only: set[str] | None = None) -> list[Finding]:
+        """Every check; with ``only``, the claim-level checks of just those claim ids (the base-wide ones all)."""
         missing_documents: dict[str, list[Claim]] = {}
         for claim in self.kb:
             document = self.kb.document(claim.document)
+            if only is not None and claim.id not in only:
+                if document is not None:  # the coverage of numbers and footnotes needs every anchor
+                    self.anchors[claim.id] = document.anchor_fragments(claim.fragments)
+                continue
             if document is None:
                 missing_documents.setdefault(claim.document, []).append(claim)
             else:
@@ -445,6 +422,7 @@ class _Checker:
                      f"{len(claims)} claim(s) come from document '{key}', whose text "
                      f"sources/documents/{key}.txt is missing", "add the document's text so quotes can be checked")
         self.sources()
+        self.manifests()
         self.coverage()
         return self.findings
 
@@ -472,6 +450,26 @@ class _Checker:
             self.add("statement-number", where.path, where.line, claim.id,
                      f"the statement states {token.text!r}, which its quote does not",
                      "the statement may add no fact the quote does not carry: fix the number or extend the quote")
+        spans = self.section_spans(document)
+        section = spans.get(claim.section)
+        found = [a for a in anchors if a is not None]
+        if section is None:
+            self.add("section-unknown", where.path, where.line, claim.id,
+                     f"section “{_short(claim.section)}” is not a heading of {document.key}",
+                     "write the heading as the document has it (a line of its own, or lines)")
+        context = " ".join(fold_text(document.text[a:b]) for a, b in (
+            [section] if section else []) + [(max(0, x.start - CONTEXT_BEFORE), x.end + CONTEXT_AFTER) for x in found])
+        own = self.kb.sources.get(document.key)
+        context += f" {claim.section} {own.title if own else ''}"  # the document's title gives its scope
+        for found_check in (
+            *assertions.quantity_checks(claim),
+            *assertions.footnote_checks(claim, document, found),
+            *assertions.place_checks(claim, list(self.kb.vocabulary.places), context, document),
+            *assertions.negation_checks(claim, self.titles),
+            *assertions.swap_checks(claim),
+            *assertions.substance_checks(claim),
+        ):
+            self.add(found_check[0], where.path, where.line, claim.id, found_check[1], found_check[2])
 
     def cite(self, claim: Claim, key: str, footnote: int | None, document: Document) -> None:
         source = self.kb.sources.get(key)
@@ -493,9 +491,17 @@ class _Checker:
                      "fix the footnote number or the cited key")
 
     def review(self, claim: Claim) -> None:
+        where = self.kb.locations[claim.id]
+        for check, message, hint in assertions.markup_checks(claim.model_dump(mode="json", exclude={"document"})):
+            self.add(check, where.path, where.line, claim.id, message, hint)
         if claim.review is None:
             return
-        where = self.kb.locations[claim.id]
+        if not claim.review.fingerprint:
+            self.add("review-unfingerprinted", where.path, where.line, claim.id,
+                     f"the {claim.review.status} review records no fingerprint, so nothing says what it saw: "
+                     "the claim counts as unreviewed",
+                     f"review it with kb review {claim.id} --status ..., which records the fingerprint")
+            return
         review = claim.review
         by = f" by {review.by}" if review.by else ""
         on = f" on {review.on}" if review.on else ""
@@ -514,6 +520,8 @@ class _Checker:
         used |= set(self.kb.document_keys)
         bib = self.kb.bib_path
         for key, source in self.kb.sources.items():
+            for check, message, hint in assertions.markup_checks(assertions.source_fields(source)):
+                self.add(check, bib, source.line, key, message, hint)
             missing = []
             for alternatives in REQUIRED_FIELDS.get(source.type, ()):
                 if not any(getattr(source, name) for name in alternatives):
@@ -527,11 +535,36 @@ class _Checker:
                          "no claim cites it and it is no document of the base",
                          "cite it from the claims that rest on it, or remove the entry")
 
+    def manifests(self) -> None:
+        """Each document's manifest readable, and its text the text it recorded (``text_sha256``)."""
+        for key in self.kb.document_keys:
+            try:
+                manifest = read_manifest(self.kb.documents_dir, key)
+            except ValueError as exc:
+                self.add("manifest-invalid", manifest_path(self.kb.documents_dir, key), None, key,
+                         f"cannot read the manifest: {exc}", "fix the manifest, or remove it (the document then "
+                         "has no page map and counts as not complete)")
+                continue
+            if manifest is None:
+                continue
+            self.complete[key] = manifest.complete
+            text_path = self.kb.documents_dir / f"{key}.txt"
+            if manifest.text_sha256 and sha256_file(text_path) != manifest.text_sha256:
+                quoting = [c.id for c in self.kb.from_document(key)]
+                shown = ", ".join(quoting[:10]) + (f" and {len(quoting) - 10} more" if len(quoting) > 10 else "")
+                self.add("document-changed", text_path, None, key,
+                         f"{key}.txt changed since it was recorded (its sha256 is not the manifest's text_sha256), "
+                         "so every anchor in it is suspect: "
+                         + (f"{len(quoting)} claim(s) quote it: {shown}" if quoting else "no claim quotes it"),
+                         f"restore the text, or re-check those claims (kb verify, kb show --context) and record "
+                         f"the new sha256 in {manifest.path.name}")
+
     def coverage(self) -> None:
         for key in self.kb.document_keys:
             document = self.kb.document(key)
             if document is None:
                 continue
+            severity = "error" if self.complete.get(key) else "warning"
             exclusions, findings = load_exclusions(self.kb, key)
             self.findings.extend(f for f in findings if f.check != "exclusions-file")
             spans = [(a.start, a.end) for c in self.kb.from_document(key)
@@ -545,11 +578,57 @@ class _Checker:
             for number in uncovered:
                 self.add("number-uncovered", document.path, number.line, key,
                          f"{number.text} is in no claim's quote and no exclusion: {number.context}",
-                         f"quote it in a claim, or add {{text: <snippet>, reason: <why>}} to {path.name}")
+                         f"quote it in a claim, or add {{text: <snippet>, reason: <why>}} to {path.name}", severity)
+            for note in unused_footnotes(self.kb, key, document, spans, exclusions):
+                self.add("footnote-unused", document.path, document.line_of(note.start), key,
+                         f"footnote {note.number} (“{_short(note.text)}”) is cited, waived or quoted by no claim",
+                         f"cite the work it names from the claims that rest on it, waive it in the claim whose quote "
+                         f"holds its marker, or add {{text: <snippet of the footnote>, reason: <why>}} to {path.name}",
+                         severity)
 
 
-def verify(kb: KnowledgeBase) -> Report:
-    """Run every check over a loaded base (load it with ``strict=False`` to include its problems)."""
+def select_claims(kb: KnowledgeBase, targets: list[str]) -> set[str]:
+    """The claim ids that ``targets`` name: each a claim id, or a claims file (a path, or a name in claims/).
+
+    BadInput naming the target when it is neither.
+    """
+    chosen: set[str] = set()
+    by_file: dict[Path, list[str]] = {}
+    for claim_id, where in kb.locations.items():
+        by_file.setdefault(where.path.resolve(), []).append(claim_id)
+    for target in targets:
+        if target in kb.claims:
+            chosen.add(target)
+            continue
+        candidates = [Path(target), kb.root / target, kb.root / "claims" / target]
+        path = next((p.resolve() for p in candidates if p.is_file()), None)
+        if path is not None and (path in by_file or path.parent == (kb.root / "claims").resolve()):
+            chosen.update(by_file.get(path, []))
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(target, list(kb.claims), n=2, cutoff=0.6)
+        raise BadInput(f"'{target}' is neither a claim id nor a claims file of {kb.root}",
+                       hint=(f"did you mean {' or '.join(close)}? " if close else "")
+                       + "give claim ids (ctf-0007) or claims files (claims/KEY.yaml)")
+    return chosen
+
+
+def _selected(finding: Finding, kb: KnowledgeBase, only: set[str]) -> bool:
+    """Whether a finding of the loader or the link checks concerns the selection (or the whole base)."""
+    if finding.subject in only:
+        return True
+    claim_files = {where.path for where in kb.locations.values()} | set(kb.claim_files)
+    return finding.file not in claim_files and finding.subject not in kb.claims
+
+
+def verify(kb: KnowledgeBase, only: set[str] | None = None) -> Report:
+    """Run every check over a loaded base (load it with ``strict=False`` to include its problems).
+
+    With ``only`` (claim ids, see :func:`select_claims`), the claim-level checks run for just
+    those claims; the base-wide ones (sources, manifests, coverage of numbers and footnotes,
+    the bibliography) still run.
+    """
     report = Report(root=kb.root)
     fatal = [Finding.from_problem(p) for p in kb.fatal_problems]
     fatal += [f for key in kb.document_keys for f in load_exclusions(kb, key)[1] if f.check == "exclusions-file"]
@@ -558,9 +637,12 @@ def verify(kb: KnowledgeBase) -> Report:
         report.findings = fatal
         return report
     report.findings = [Finding.from_problem(p) for p in kb.problems]
-    report.findings += _Checker(kb).run()
+    report.findings += _Checker(kb).run(only)
+    report.findings += [Finding.from_problem(p) for p in link_problems(kb)]
+    if only is not None:
+        report.findings = [f for f in report.findings if _selected(f, kb, only)]
     report.checked = {
-        "claims": len(kb.claims),
+        "claims": len(kb.claims) if only is None else len(only),
         "sources": len(kb.sources),
         "documents": len(kb.document_keys),
         "numbers": sum(1 for k in kb.document_keys for m in (kb.document(k).numbers if kb.document(k) else [])
@@ -569,6 +651,44 @@ def verify(kb: KnowledgeBase) -> Report:
     return report
 
 
-def verify_base(kb_dir: str | Path | None = None) -> Report:
-    """Load the base (never raising for its content) and verify it."""
-    return verify(load_kb(kb_dir, strict=False))
+def check_claim(kb: KnowledgeBase, claim: Claim, path: Path) -> list[Finding]:
+    """What ``kb verify`` would find about ``claim`` (not yet in the base) once it is in ``path``.
+
+    The claim-level checks only: vocabulary, cited keys, the claim's document, its quote,
+    footnotes, numbers, places, negations, quantities, section, markup. ``kb`` is left as it was.
+    """
+    from kb.store.loader import ClaimLocation, _check_vocabulary
+
+    claims, locations, problems = dict(kb.claims), dict(kb.locations), list(kb.problems)
+    try:
+        kb.claims[claim.id] = claim
+        kb.locations[claim.id] = where = ClaimLocation(path, None)
+        _check_vocabulary(kb, claim, where)
+        found = [Finding.from_problem(p) for p in kb.problems[len(problems):]]
+        for cite in claim.cites:
+            if cite.key not in kb.sources:
+                found.append(Finding("unknown-source", path, None, claim.id,
+                                     f"cites '{cite.key}', which is not in {kb.bib_path.name}",
+                                     "add the work to sources/references.bib or fix the key"))
+        checker = _Checker(kb)
+        document = kb.document(claim.document)
+        if document is None:
+            checker.add("document-missing", path, None, claim.document,
+                        f"document '{claim.document}' has no text sources/documents/{claim.document}.txt",
+                        "ingest it with 'kb ingest'")
+        else:
+            checker.claim(claim, document)
+        checker.review(claim)
+        return found + checker.findings
+    finally:
+        kb.claims.clear()
+        kb.claims.update(claims)
+        kb.locations.clear()
+        kb.locations.update(locations)
+        kb.problems[:] = problems
+
+
+def verify_base(kb_dir: str | Path | None = None, targets: list[str] | None = None) -> Report:
+    """Load the base (never raising for its content) and verify it (or just the claims ``targets`` name)."""
+    kb = load_kb(kb_dir, strict=False)
+    return verify(kb, select_claims(kb, targets) if targets else None)

@@ -96,7 +96,28 @@ class Document:
 
     @classmethod
     def read(cls, key: str, path: Path) -> Document:
-        return cls(key=key, text=path.read_text(encoding="utf-8"), path=path)
+        """Read a document's text, strictly as UTF-8; BadInput (exit 2) naming the file and the
+        byte offset when it cannot be decoded, or when it is no regular file (never opened then)."""
+        import os
+        import stat
+
+        from kb.errors import BadInput
+
+        try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise BadInput(f"document {path} is not a regular file", hint="replace it with the document's text")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"cannot read document {path} ({exc.strerror or exc})",
+                           hint="check the file exists and is readable") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise BadInput(f"document {path} is not UTF-8 text: byte {exc.start} (0x{data[exc.start]:02x}, "
+                           f"line {line}) cannot be decoded",
+                           hint="convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
+        return cls(key=key, text=text, path=path)
 
     def __post_init__(self) -> None:
         self._fold()

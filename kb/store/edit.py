@@ -118,6 +118,8 @@ def _compose(text: str) -> Any:
     from kb.store.loader import _yaml_loader
 
     try:
+        # loading (not only composing) refuses what the loader refuses: aliases, duplicate keys
+        yaml.load(text, Loader=_yaml_loader(text))
         return yaml.compose(text, Loader=_yaml_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -7,9 +7,12 @@ from pathlib import Path
 from kb.errors import BadInput, WriteError
 
 EXAMPLE_CLAIMS = """\
-# Claims taken from one document. Name the file after the document's BibTeX key
-# (claims/<key>.yaml), put the document's text in sources/documents/<key>.txt and
-# its entry in sources/references.bib. Uncomment and adapt the example below.
+# Claims taken from one document live in claims/<key>.yaml, <key> being the document's
+# BibTeX key. This file is an example, all comments: kb reads no claim from it (delete
+# it when you like). 'kb ingest report.pdf --key <key> ...' writes the document's text
+# (sources/documents/<key>.txt), its entry in sources/references.bib and an empty
+# claims/<key>.yaml; 'kb claim add --doc <key> --quote ... --statement ... --kind ...'
+# appends claims to it, checked as 'kb verify' checks them. A claim looks like this:
 #
 # document: smith2020report          # BibTeX key of the document
 # claims:
@@ -44,6 +47,22 @@ EXAMPLE_BIB = """\
 """
 
 
+EXAMPLE_VOCABULARY = """\
+# This base's own vocabulary. It EXTENDS kb's default vocabulary (see it all with
+# 'kb vocabulary'): name here only what the default lacks. As long as this file
+# holds only comments, the default applies as it is.
+#
+# Add entries with 'kb vocabulary add place|topic NAME --description TEXT', or by
+# hand, each as name: description. Kinds are fixed (statistic, definition, finding,
+# trend, event, policy, recommendation, indicator): a base may describe them, not add.
+#
+# places:
+#   Northtown: the town of Northtown and its council
+# topics:
+#   reading: reading for pleasure and literacy schemes
+"""
+
+
 def create_knowledge_base(directory: Path) -> list[Path]:
     """Lay out an empty base in ``directory`` (new or empty); returns the files made."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -51,6 +70,7 @@ def create_knowledge_base(directory: Path) -> list[Path]:
                        hint="choose a new directory")
     files = {
         directory / "claims" / "example.yaml": EXAMPLE_CLAIMS,
+        directory / "vocabulary.yaml": EXAMPLE_VOCABULARY,
         directory / "sources" / "references.bib": EXAMPLE_BIB,
         directory / "sources" / "documents" / ".gitkeep": "",
         directory / "index" / ".gitignore": "# the Whoosh index is generated: never commit it\n*\n!.gitignore\n",
