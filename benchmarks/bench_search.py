@@ -13,8 +13,12 @@ measures, each step in a fresh process so memory and cold start are honest:
 - the floor: bare Whoosh on the same fields (documents prepared beforehand, one writer,
   plain MultifieldParser), its build time and query latency.
 
+The engine is the base's (``kb.yaml``, written by ``--engine``); the bare-Whoosh floor is
+measured for Whoosh only.
+
 Usage:
-    python benchmarks/bench_search.py --sizes 1000,20000,100000
+    python benchmarks/bench_search.py --sizes 1000,20000,100000 --engine whoosh
+    python benchmarks/bench_search.py --sizes 20000 --engine tantivy
     python benchmarks/bench_search.py --sizes 1000 --bundled   # also the bundled base's cold start
 """
 
@@ -67,10 +71,10 @@ def wall(argv: list[str], runs: int) -> float:
 BUILD = """
 import json, sys, time
 from pathlib import Path
-from kb.search.index import index_command
+from kb.search.engines import open_engine
 root = Path(sys.argv[1])
 t = time.perf_counter()
-report = index_command(root, root / "index", rebuild_all=True)
+report = open_engine(root).build(rebuild=True)
 print(json.dumps({"seconds": time.perf_counter() - t, "claims": report.claims}))
 """
 
@@ -138,12 +142,13 @@ def edit_one(root: Path, n: int) -> None:
     path.write_text(text[:i] + f"statement: Edited{n} In " + text[i + len(marker):], encoding="utf-8")
 
 
-def bench(size: int, work: Path, runs: int, bare: bool) -> dict:
+def bench(size: int, work: Path, runs: int, bare: bool, engine: str) -> dict:
     base = work / f"kb-{size}"
     if not (base / "claims").is_dir():
         subprocess.run([PYTHON, str(ROOT / "benchmarks" / "make_corpus.py"), "--claims", str(size), str(base)],
                        check=True)
-    row: dict = {"claims": size}
+    (base / "kb.yaml").write_text(f"engine: {engine}\n", encoding="utf-8")
+    row: dict = {"engine": engine, "claims": size}
     build, rss = run_child(BUILD, str(base))
     row.update(build_s=build["seconds"], claims_per_s=size / build["seconds"], build_peak_mb=rss)
     latency, rss = run_child(QUERY, str(base), json.dumps(QUERIES))
@@ -158,7 +163,7 @@ def bench(size: int, work: Path, runs: int, bare: bool) -> dict:
                        check=True, env=ENV)
         edits.append((time.perf_counter() - start) * 1000)
     row["edit_then_search_ms"] = statistics.median(edits)
-    if bare:
+    if bare and engine == "whoosh":
         floor, rss = run_child(BARE, str(base), json.dumps(QUERIES))
         row.update(bare_build_s=floor["build"], bare_p50_ms=floor["p50"], bare_p95_ms=floor["p95"],
                    bare_peak_mb=rss)
@@ -173,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="subprocess runs per cold-start figure")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-Whoosh floor")
     parser.add_argument("--bundled", action="store_true", help="also time cold kb search on the bundled base")
+    parser.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh",
+                        help="the search engine the generated bases use (written to their kb.yaml)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     imports = wall([PYTHON, "-c", "import typer, pydantic, whoosh.index, whoosh.qparser"], args.runs)
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         cold = wall(KB + ["search", "children missing"], args.runs)
         print(f"cold kb search, bundled base: {cold:.0f} ms ({cold / imports:.2f}x the bare imports)")
     for size in (int(s) for s in args.sizes.split(",")):
-        row = bench(size, args.work, args.runs, not args.no_bare)
+        row = bench(size, args.work, args.runs, not args.no_bare, args.engine)
         print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}))
     return 0
 

@@ -253,8 +253,6 @@ def test_console_escapes_styled_text_and_keeps_its_styles(capsys: pytest.Capture
     assert safe.spans[0].start == 5 and safe.spans[-1].end == len(safe.plain)
 
 
-@pytest.mark.xfail(strict=True, reason="kb/cli/search.py writes plain (non-terminal) hits with sys.stdout.write, "
-                   "not through console()/terminal_safe (the search helper's file)")
 def test_search_output_escapes_control_characters(run, small_kb: Path) -> None:
     path = small_kb / CLAIMS
     path.write_text(path.read_text().replace(
@@ -564,15 +562,11 @@ def _search_on_a_full_disk(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _index_usable_afterwards(root)
 
 
-@pytest.mark.xfail(strict=True, reason="kb/search/index.py: a full disk during a first build is taken for a "
-                   "vanished index and retried until 'kept changing' (the search helper's file)")
 def test_full_disk_during_an_index_build(small_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.rmtree(small_kb / "index")
     _search_on_a_full_disk(small_kb, monkeypatch)
 
 
-@pytest.mark.xfail(strict=False, reason="kb/search/index.py: update() lets an OSError (ENOSPC) from the Whoosh "
-                   "writer escape as a traceback; only rebuild() turns it into WriteError (the search helper's file)")
 def test_full_disk_during_an_index_update(small_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from kb.store.edit import append_claim
 

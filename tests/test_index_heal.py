@@ -21,6 +21,8 @@ import pytest
 from kb.search import index as kbindex
 from kb.search.documents import index_numbers
 from kb.search.index import current_generation
+from kb.search.engines.whoosh import WhooshSession
+from kb.search.query import parse
 from kb.search.searcher import _run, run_search, search_ids
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +81,8 @@ def test_a_read_that_fails_heals_the_index(bundled_kb: Path, monkeypatch: pytest
         try:
             ix = gen.open(verify=False)
             try:
-                _run(ix, query, limit=None, status=None, facets=("kind",))
+                with ix.searcher() as searcher:
+                    _run(WhooshSession(ix, searcher), query, parse(query), limit=None, facets=("kind",))
             finally:
                 ix.close()
         except Exception:  # noqa: BLE001 (whichever error Whoosh raises on this damage)

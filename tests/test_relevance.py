@@ -26,7 +26,8 @@ def expected_ids(kb, expectation: str | list[str]) -> set[str]:
             if needle.lower() in c.statement.lower() or needle.lower() in c.quote_text.lower()}
 
 
-def test_recall_at_5(bundled_kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_recall_at_5(bundled_kb: Path, engine: str, capsys: pytest.CaptureFixture[str]) -> None:
     cases = yaml.safe_load(DATA.read_text(encoding="utf-8"))["queries"]
     assert len(cases) >= 30
     kb = load_kb(bundled_kb)
@@ -36,7 +37,7 @@ def test_recall_at_5(bundled_kb: Path, capsys: pytest.CaptureFixture[str]) -> No
     misses = []
     by_set: dict[str, list[int]] = {}  # optional `set: tuning | held-out` per question
     for case in cases:
-        top = search_ids(bundled_kb, case["query"], limit=K)
+        top = search_ids(bundled_kb, case["query"], limit=K, engine=engine)
         for substring in case["expect"]:
             total += 1
             tally = by_set.setdefault(str(case.get("set", "all")), [0, 0])
@@ -48,7 +49,8 @@ def test_recall_at_5(bundled_kb: Path, capsys: pytest.CaptureFixture[str]) -> No
                 misses.append(f"{case['query']!r} -> {substring!r} (top {K}: {top})")
     recall = found / total
     with capsys.disabled():
-        print(f"\nrecall@{K} on {len(cases)} researcher queries: {recall:.3f} ({found}/{total}); target {GOAL}")
+        print(f"\n{engine}: recall@{K} on {len(cases)} researcher queries: {recall:.3f} ({found}/{total}); "
+              f"target {GOAL}")
         if len(by_set) > 1:
             print("  " + "; ".join(f"{name}: {hit}/{n}" for name, (hit, n) in sorted(by_set.items())))
         for miss in misses:

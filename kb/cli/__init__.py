@@ -56,4 +56,27 @@ from kb.cli import claim, core, export, ingest, links, search, site, verify, voc
 
 
 def main() -> None:
-    app()
+    """Run ``kb``; an argument the parser refuses (a usage error of any command) is one
+    ``Error:`` line on stderr and exit 2, like every other bad input."""
+    import sys
+
+    try:
+        from typer._click import exceptions as click  # recent typer vendors click
+    except ImportError:  # older typer depends on click itself
+        from click import exceptions as click  # type: ignore[no-redef]
+
+    from kb.cli.common import terminal_safe
+
+    try:
+        code = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:  # bare `kb` or a bare group: the help, as before
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "kb"
+        print(terminal_safe(f"Error: {exc.format_message()} (see '{command} --help')"), file=sys.stderr)
+        sys.exit(2)
+    except click.ClickException as exc:
+        print(terminal_safe(f"Error: {exc.format_message()}"), file=sys.stderr)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

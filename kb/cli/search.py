@@ -63,18 +63,37 @@ def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _render_plain(outcome: Any, query: str) -> None:
-    write = sys.stdout.write
+def _render_plain(outcome: Any, query: str, explain: bool = False) -> None:
+    from kb.cli.common import terminal_safe
+
+    def write(text: str) -> None:  # every string from the base is data: control characters escaped
+        sys.stdout.write(terminal_safe(text))
+
     for hit in outcome.hits:
-        write(f"{hit.id}  [{hit.kind}]  {hit.credit}\n  {hit.statement}\n\n")
+        write(f"{hit.id}  [{hit.kind}]  {hit.credit}\n  {hit.statement}\n")
+        if explain:
+            write(_explanation(hit))
+        write("\n")
     _summary(outcome, query, write)
 
 
+def _explanation(hit: Any) -> str:
+    """Why a hit ranks where it does: matched words, expansions, each booster's share."""
+    lines = [f"  score {hit.score:.2f} = engine {hit.engine_score:.2f}"
+             + "".join(f" {'+' if d >= 0 else '-'} {abs(d):.2f} ({why})" for why, d in hit.boosts),
+             f"  matched: {', '.join(hit.matched) or '(filters only)'}"]
+    if hit.expansions:
+        lines.append(f"  via: {'; '.join(hit.expansions)}")
+    return "".join(f"{line}\n" for line in lines)
+
+
 def _summary(outcome: Any, query: str, write: Any) -> None:
+    from kb.search.query import shorten
+
     shown = len(outcome.hits)
     more = f" (showing {shown}; --limit to see more)" if outcome.total > shown else ""
     about = "at least " if getattr(outcome, "lower_bound", False) else "" if outcome.exact else "about "
-    write(f"{about}{outcome.total} claim(s) match '{query}'{more}\n")
+    write(f"{about}{outcome.total} claim(s) match '{shorten(query)}'{more}\n")
     for name, counts in outcome.facets.items():
         write(f"\nBy {name}\n")
         width = max((len(k) for k in counts), default=0)
@@ -82,7 +101,7 @@ def _summary(outcome: Any, query: str, write: Any) -> None:
             write(f"  {value:<{width}}  {count:>5}\n")
 
 
-def _render_rich(outcome: Any, query: str) -> None:
+def _render_rich(outcome: Any, query: str, explain: bool = False) -> None:
     from rich.text import Text
 
     from kb.cli.common import console
@@ -98,6 +117,8 @@ def _render_rich(outcome: Any, query: str) -> None:
         for start, end in hit.highlights:
             body.stylize("bold yellow", start + 2, end + 2)
         out.print(body)
+        if explain:
+            out.print(Text(_explanation(hit), style="dim"), end="")
         out.print()
     _summary(outcome, query, lambda s: out.print(s, end=""))
 
@@ -113,18 +134,24 @@ def search(
     status: Optional[str] = typer.Option(
         None, "--status", help="Only claims with this review status (unreviewed, verified, disputed, "
         "needs-work, stale)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the hits as a JSON array."),
+    as_json: bool = typer.Option(False, "--json", help="Print an object: query, total, exact, facets, "
+                                 "suggestion and the hits (with highlights)."),
+    explain: bool = typer.Option(False, "--explain", help="Show why each hit ranks where it does: the "
+                                 "matched words, expansions (acronyms) and each ranking boost."),
 ) -> None:
     """Find claims: ranked, matched words highlighted, with their sources.
 
     Free words are stemmed and searched in statements, quotes, sections and cited
-    works; filters kind: place: topic: source: year: period: status: value: are
-    required; phrases "...", wildcards exp*, fuzzy terms word~, AND/OR/NOT and
-    ranges value:>=1000 or year:[2009 TO 2011] work. Exit 1 when nothing matches.
+    works; they rank. Filters kind: place: topic: source: year: period: status:
+    value: restrict: with a filter, every claim it allows is listed, ranked by the
+    words. Phrases "...", wildcards exp*, fuzzy terms word~, AND/OR/NOT and ranges
+    value:>=1000, year:[2009 TO 2011] or year:2009..2011 work. Exit 1 when nothing
+    matches; exit 2 for a query that cannot be parsed or names an unknown value.
 
     Example: kb search "going missing" place:england --limit 5
     """
     from kb.errors import NothingFound
+    from kb.search.query import shorten
     from kb.search.searcher import run_search
 
     root, index_dir = _root_and_index(ctx)
@@ -134,13 +161,16 @@ def search(
         _notice(f"the term {term} matches too many words to search them all; the count is a lower "
                 f"bound (narrow the term)")
     if as_json:
-        sys.stdout.write(json.dumps([h.to_json() for h in outcome.hits], ensure_ascii=False, indent=2) + "\n")
+        hits = [{**h.to_json(), **({"explain": h.explain()} if explain else {})} for h in outcome.hits]
+        data = {"query": query, "total": outcome.total, "exact": outcome.exact, "facets": outcome.facets,
+                "suggestion": outcome.suggestion, "capped": outcome.capped, "hits": hits}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if not outcome.total:
         hint = f"did you mean: {outcome.suggestion}" if outcome.suggestion else \
             "try fewer or other words, or 'kb search --help' for the query syntax"
-        raise NothingFound(f"no claims match '{query}' in {root}", hint=hint)
+        raise NothingFound(f"no claims match '{shorten(query)}' in {root}", hint=hint)
     if not as_json:
-        (_render_rich if _color() else _render_plain)(outcome, query)
+        (_render_rich if _color() else _render_plain)(outcome, query, explain)
 
 
 @app.command()
@@ -148,6 +178,9 @@ def search(
 def index(
     ctx: typer.Context,
     rebuild: bool = typer.Option(False, "--rebuild", help="Start over instead of updating what changed."),
+    engine: Optional[str] = typer.Option(
+        None, "--engine", metavar="E", help="Choose the search engine (whoosh or tantivy): written to the "
+        "base's kb.yaml, then the index is built."),
 ) -> None:
     """Bring the search index up to date (searches do this too), or rebuild it.
 
@@ -155,13 +188,17 @@ def index(
 
     Example: kb index --rebuild
     """
-    from kb.search.index import index_command
+    from kb.search.engines import open_engine
+    from kb.store.config import write_engine
 
     root, index_dir = _root_and_index(ctx)
-    report = index_command(root, index_dir, rebuild_all=rebuild, notice=_notice, progress=_progress())
+    if engine is not None and write_engine(root, engine):
+        _notice(f"search engine set to {engine} in {root / 'kb.yaml'}")
+    eng = open_engine(root, index_dir, notice=_notice, progress=_progress())
+    report = eng.build(rebuild=rebuild)
     if report.rebuilt:
         what = f"built from {report.files_parsed} claim file(s)"
     else:
         what = (f"{report.indexed} claim(s) re-indexed, {report.removed} removed, "
                 f"{report.files_parsed} file(s) read")
-    print(f"Index {index_dir}: {report.claims} claims; {what} in {report.seconds:.2f} s")
+    print(f"Index {eng.index_dir}: {report.claims} claims; {what} in {report.seconds:.2f} s (engine: {eng.name})")

@@ -1,5 +1,6 @@
-"""The search index on disk: generations, upkeep, healing (what a claim's document holds is
-in :mod:`kb.search.documents`; queries are in :mod:`kb.search.searcher`).
+"""The Whoosh index on disk: build, update, healing (the generations, manifests and lock it
+shares with tantivy are in :mod:`kb.search.generations`; what a claim's document holds is in
+:mod:`kb.search.documents`; queries are translated in :mod:`kb.search.engines.whoosh`).
 
 The index is derived from the text files and kept beside them in the base's index
 directory (``KnowledgeBase.index_dir``, normally ``index/``)::
@@ -30,19 +31,17 @@ search, with a notice; ``kb index`` then fails with a clear error.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kb.errors import InvalidKnowledgeBase, KbError, WriteError
+from kb.search import generations
 from kb.search.documents import (
     acronyms,
     claim_document,
@@ -50,12 +49,38 @@ from kb.search.documents import (
     make_schema,
     period_years,
     slug,
-    source_summary,
     text_words,
     tune_whoosh,
 )
+from kb.search.generations import (  # noqa: F401 (re-exported: the shared pieces, as before)
+    LOCK_TIMEOUT,
+    RETRIES,
+    RETRY_SECONDS,
+    VERIFY_BYTES,
+    Generation,
+    IndexBusy,
+    Notice,
+    Progress,
+    RefreshReport,
+    Snapshot,
+    _clean_orphans,
+    _Corrupt,
+    _disk_problem,
+    _locked,
+    _new_generation,
+    _NoSpace,
+    _raise_write_problem,
+    _read_claims,
+    _read_sources,
+    _ReadOnly,
+    _remove_old_generations,
+    _Vanished,
+    claim_files,
+    current_name,
+    diff_claims,
+    snapshot,
+)
 from kb.store.fileio import atomic_write_text
-from kb.store.lock import LockBusy, NotWritable, file_lock, writable_error
 
 log = logging.getLogger(__name__)
 
@@ -67,124 +92,51 @@ FIELD_BOOSTS = {"statement": 2.0, "quote": 1.2, "section": 0.6, "cited": 0.8}
 FILTER_FIELDS = frozenset({"id", "kind", "place", "topic", "source", "citekey", "year", "period",
                            "status", "value", "document"})
 FACET_FIELDS = ("kind", "place", "topic", "source", "status", "year")
-LOCK_TIMEOUT = float(os.environ.get("KB_INDEX_LOCK_TIMEOUT", "5"))
-VERIFY_BYTES = int(os.environ.get("KB_INDEX_VERIFY_BYTES", str(8 << 20)))
-"""Indexes up to this size (about 5,000 claims) are checked against their checksums at every
-open, a few ms; larger ones by `kb index` and by the verified read of every search."""
 LIMIT_MB = 512
 """Whoosh's sort buffer per writer: at 128 MB a 20k build spilled runs to disk and spent
 23 s of 70 s pickling and reading them back (issue 13's profile)."""
 BIG_BUILD = 2000  # claims: above this a rebuild uses Whoosh's multi-segment writer
 
-Notice = Callable[[str], None]
-Progress = Callable[[int, int], None]
 
 
-class IndexBusy(WriteError):
-    """Another process holds the index lock for longer than we wait."""
 
 
-class _ReadOnly(Exception):
-    """The index directory cannot be written."""
 
 
-class _Corrupt(Exception):
-    """The stored index cannot be read."""
 
 
-class _NoSpace(Exception):
-    """The disk (or quota) is full."""
 
 
-class _Vanished(Exception):
-    """The generation being opened was swapped out and deleted by a writer meanwhile."""
 
 
-def _crc32(path: Path) -> int:
-    import zlib
-
-    crc = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            crc = zlib.crc32(chunk, crc)
-    return crc
 
 
 # --- the files an index is built from ----------------------------------------------
 
 
-@dataclass
-class Snapshot:
-    """Size and mtime_ns of every input file, by path relative to the base."""
-
-    files: dict[str, list[int]]
-    bib: list[int] | None
-    vocabulary: list[int] | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"files": self.files, "bib": self.bib, "vocabulary": self.vocabulary}
 
 
-def _stat(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns]
 
 
-def claim_files(root: Path) -> list[Path]:
-    """The claim files, in the loader's order."""
-    claims = root / "claims"
-    return sorted(claims.glob("*.yaml")) + sorted(claims.glob("*.yml"))
 
 
-def snapshot(root: Path) -> Snapshot:
-    files = {}
-    for path in claim_files(root):
-        st = _stat(path)
-        if st is not None:
-            files[path.relative_to(root).as_posix()] = st
-    return Snapshot(files, _stat(root / "sources" / "references.bib"), _stat(root / "vocabulary.yaml"))
 
 
-def _read_sources(root: Path) -> dict[str, dict[str, Any]]:
-    bib = root / "sources" / "references.bib"
-    if not bib.is_file():
-        return {}
-    from kb.store.bibliography import parse_bibliography
-
-    sources, problems = parse_bibliography(bib)
-    fatal = [p for p in problems if p.fatal]
-    if fatal:
-        raise InvalidKnowledgeBase(fatal)
-    table = acronyms()
-    return {key: source_summary(source, table) for key, source in sources.items()}
 
 
-def _read_claims(path: Path) -> list[Any]:
-    from kb.store.loader import load_claim_file
-
-    claims, _, problems = load_claim_file(path)
-    fatal = [p for p in problems if p.fatal]
-    if fatal:
-        raise InvalidKnowledgeBase(fatal)
-    return claims
 
 
 # --- generations, manifests, the lock ------------------------------------------------
 
 
-@dataclass
-class Generation:
-    """One built index: its directory, manifests and Whoosh index (opened lazily)."""
 
-    path: Path
-    stats: dict[str, Any] = field(default_factory=dict)
+
+class WhooshGeneration(Generation):
+    """A generation whose files are a Whoosh index (``g-*/whoosh``)."""
 
     @property
     def whoosh_dir(self) -> Path:
-        return self.path / "whoosh"
+        return self.files_dir
 
     def open(self, verify: bool = True) -> Any:
         """The Whoosh index; its files are checked against their checksums first when the
@@ -210,153 +162,18 @@ class Generation:
             raise _Corrupt(f"it holds {count} claims where its manifest says {self.stats.get('docs')}")
         return ix
 
-    def deleted(self) -> bool:
-        """Whether this generation is (being) deleted by someone else (``rm -rf index/``):
-        its directory, or the table of contents Whoosh writes first, is gone."""
-        try:
-            return not any(self.whoosh_dir.glob("*.toc"))
-        except OSError:
-            return True
 
-    def index_bytes(self) -> int:
-        return sum(size for size, _ in self.stats.get("checksums", {}).values())
-
-    def read_state(self) -> dict[str, Any]:
-        try:
-            state = json.loads((self.path / "state.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise _Corrupt(f"unreadable state.json ({exc})") from exc
-        problem = _state_shape(state)
-        if problem:
-            raise _Corrupt(f"state.json {problem}")
-        return state
-
-    def checksums(self, known: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
-        """Size and CRC-32 of every file of the Whoosh index. Whoosh never rewrites a
-        segment file in place (new data goes to new names), so ``known`` sums are reused."""
-        out = {}
-        known = known or {}
-        for path in sorted(self.whoosh_dir.iterdir()):
-            if not path.is_file() or path.suffix == ".lock" or path.name.endswith("WRITELOCK"):
-                continue
-            size = path.stat().st_size
-            if path.name in known and known[path.name][0] == size and not path.name.endswith(".toc"):
-                out[path.name] = known[path.name]
-            else:
-                out[path.name] = [size, _crc32(path)]
-        return out
-
-    def damaged_files(self) -> list[str]:
-        """Files of the Whoosh index whose size or CRC-32 differ from the manifest (a full read)."""
-        expected = self.stats.get("checksums")
-        if not expected:
-            return []
-        bad = []
-        for name, (size, crc) in expected.items():
-            path = self.whoosh_dir / name
-            try:
-                if path.stat().st_size != size or _crc32(path) != crc:
-                    bad.append(name)
-            except OSError:
-                bad.append(name)
-        return bad
-
-    def read_words(self) -> list[str]:
-        try:
-            return (self.path / "words.txt").read_text(encoding="utf-8").split()
-        except OSError:
-            return []
-
-    def write_words(self, words: Iterable[str]) -> None:
-        atomic_write_text(self.path / "words.txt", "\n".join(sorted(words)) + "\n")
-
-    def read_vocabulary(self) -> dict[str, dict[str, str]]:
-        try:
-            return json.loads((self.path / "vocabulary.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-
-    def write_vocabulary(self, root: Path) -> None:
-        """The vocabulary's descriptions by field, for ranking hints ('children in care')."""
-        from kb.store.loader import load_vocabulary
-
-        vocab, _ = load_vocabulary(root)
-        table = {"kind": vocab.kinds, "place": {slug(k): v for k, v in vocab.places.items()},
-                 "topic": {slug(k): v for k, v in vocab.topics.items()}}
-        atomic_write_text(self.path / "vocabulary.json", json.dumps(table))
-
-    def write_manifests(self, snap: Snapshot, state: dict[str, Any], docs: int) -> None:
-        # state first, stats last: stats.json says which file versions the index reflects,
-        # so a crash in between only makes the next refresh re-check those files.
-        atomic_write_text(self.path / "state.json", json.dumps(state, separators=(",", ":")))
-        sums = self.checksums(self.stats.get("checksums"))
-        self.stats = {"schema": SCHEMA_VERSION, "docs": docs, **snap.to_dict(), "checksums": sums}
-        atomic_write_text(self.path / "stats.json", json.dumps(self.stats, separators=(",", ":")))
+def current_generation(index_dir: Path) -> WhooshGeneration | None:
+    """The live Whoosh generation, or None (``_Corrupt`` when its pointer or manifest is damaged)."""
+    return generations.current_generation(index_dir, WhooshGeneration)
 
 
-def current_generation(index_dir: Path) -> Generation | None:
-    """The live generation, or None when there is none (or its pointer or manifest is damaged)."""
-    name = current_name(index_dir)
-    if name is None:
-        return None
-    path = index_dir / name
-    try:
-        stats = json.loads((path / "stats.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise _Vanished(f"{path.name} is gone") from exc
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-        raise _Corrupt(f"unreadable stats.json ({exc})") from exc
-    problem = _stats_shape(stats)
-    if problem:
-        raise _Corrupt(f"stats.json {problem}")
-    return Generation(path, stats)
 
 
-def current_name(index_dir: Path) -> str | None:
-    """The name in ``CURRENT`` (None when there is none); ``_Corrupt`` when it is damaged."""
-    try:
-        raw = (index_dir / "CURRENT").read_bytes()
-    except OSError:
-        return None
-    try:
-        name = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise _Corrupt("its CURRENT pointer is damaged (not text)") from None
-    if not re.fullmatch(r"g-[\w.-]+", name):
-        raise _Corrupt("its CURRENT pointer is damaged")
-    return name
 
 
-def _stats_shape(stats: Any) -> str | None:
-    """What is wrong with the shape of a generation's stats.json, if anything."""
-    if not isinstance(stats, dict):
-        return "is not a mapping"
-    if not _pairs_table(stats.get("files")):
-        return "has no valid 'files' table"
-    if not isinstance(stats.get("docs"), int):
-        return "has no claim count"
-    if not _pairs_table(stats.get("checksums", {})):
-        return "has damaged checksums"
-    return None
 
 
-def _pairs_table(table: Any) -> bool:
-    """A mapping of names to ``[int, int]`` (size and mtime, or size and CRC)."""
-    return isinstance(table, dict) and all(
-        isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v) for v in table.values())
-
-
-def _state_shape(state: Any) -> str | None:
-    if not isinstance(state, dict):
-        return "is not a mapping"
-    files, sources = state.get("files", {}), state.get("sources", {})
-    if not isinstance(files, dict) or not all(
-            isinstance(entries, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in entries.items())
-            for entries in files.values()):
-        return "has no valid 'files' table"
-    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
-        return "has no valid 'sources' table"
-    return None
 
 
 def _is_fresh(gen: Generation, snap: Snapshot) -> bool:
@@ -365,48 +182,15 @@ def _is_fresh(gen: Generation, snap: Snapshot) -> bool:
             and s.get("vocabulary") == snap.vocabulary)
 
 
-def _writable_error(exc: OSError) -> bool:
-    return writable_error(exc)
 
 
-@contextmanager
-def _locked(index_dir: Path, timeout: float = LOCK_TIMEOUT):
-    """Hold the index's writer lock; wait up to ``timeout`` seconds for another writer."""
-    try:
-        with file_lock(index_dir / ".lock", timeout=timeout,
-                       busy=f"the search index {index_dir} is being updated by another kb process"):
-            yield
-    except NotWritable as exc:
-        raise _ReadOnly(str(exc)) from exc
-    except LockBusy as exc:
-        raise IndexBusy(exc.message, hint=exc.hint) from None
-    except WriteError as exc:
-        if isinstance(exc.__cause__, FileNotFoundError):  # the directory was deleted meanwhile
-            raise _Vanished(exc.message) from exc
-        raise
 
 
 # --- building and refreshing -----------------------------------------------------------
 
 
-@dataclass
-class RefreshReport:
-    """What a refresh did."""
-
-    claims: int = 0
-    """Claims in the index afterwards."""
-    indexed: int = 0
-    removed: int = 0
-    files_parsed: int = 0
-    rebuilt: bool = False
-    seconds: float = 0.0
 
 
-def _new_generation(index_dir: Path) -> Generation:
-    name = f"g-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
-    path = index_dir / name
-    path.mkdir(parents=True)
-    return Generation(path)
 
 
 @dataclass
@@ -603,18 +387,18 @@ def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress |
     from whoosh.index import create_in
 
     started = time.perf_counter()
-    gen = _new_generation(index_dir)
+    gen = WhooshGeneration(_new_generation(index_dir).path)
     try:
         gen.whoosh_dir.mkdir()
         ix = create_in(str(gen.whoosh_dir), make_schema())
         state, words, count = _build_into(ix, root, snap, progress)
         gen.write_words(words)
         gen.write_vocabulary(root)
-        gen.write_manifests(snap, state, ix.doc_count())
+        gen.write_manifests(snap, state, ix.doc_count(), SCHEMA_VERSION)
         ix.close()
         atomic_write_text(index_dir / "CURRENT", gen.path.name + "\n")
     except BaseException as exc:
-        if isinstance(exc, Exception) and gen.deleted():  # whoosh raises EmptyIndexError then
+        if isinstance(exc, Exception) and not _disk_problem(exc) and gen.deleted():  # EmptyIndexError then
             raise _Vanished(f"{gen.path.name} was deleted during the build") from exc
         shutil.rmtree(gen.path, ignore_errors=True)
         raise
@@ -623,11 +407,8 @@ def rebuild(root: Path, index_dir: Path, snap: Snapshot, *, progress: Progress |
                          seconds=time.perf_counter() - started)
 
 
-def _remove_old_generations(index_dir: Path, keep: str) -> None:
-    # Readers that still have old files open keep reading them (POSIX); new readers follow CURRENT.
-    for path in index_dir.glob("g-*"):
-        if path.name != keep and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
+
+
 
 
 def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshReport:
@@ -651,21 +432,7 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
                         forced.add(cid)
                         if owner.get(cid) in snap.files:
                             to_parse.add(owner[cid])
-    old_keys = {cid: key for entries in old_files.values() for cid, key in entries.items()}
-    new_files = {rel: entries for rel, entries in old_files.items() if rel in snap.files}
-    fresh_docs: dict[str, dict[str, Any]] = {}
-    new_words: set[str] = set()
-    for rel in sorted(to_parse):
-        entries = {}
-        for claim in _read_claims(root / rel):
-            doc, key = claim_document(claim, sources)
-            entries[claim.id] = key
-            if old_keys.get(claim.id) != key or claim.id in forced:
-                fresh_docs.setdefault(claim.id, doc)
-                new_words |= text_words(f"{doc['statement']} {doc['quote']}")
-        new_files[rel] = entries
-    present = {cid for entries in new_files.values() for cid in entries}
-    gone = [cid for cid in old_keys if cid not in present]
+    new_files, fresh_docs, new_words, gone = diff_claims(root, snap, old_files, to_parse, sources, forced)
     if fresh_docs or gone:
         writer = _writer(ix)
         try:
@@ -684,7 +451,7 @@ def update(root: Path, gen: Generation, ix: Any, snap: Snapshot) -> RefreshRepor
     if snap.vocabulary != old.get("vocabulary"):
         gen.write_vocabulary(root)
     state = {"files": new_files, "sources": sources}
-    gen.write_manifests(snap, state, ix.doc_count())
+    gen.write_manifests(snap, state, ix.doc_count(), SCHEMA_VERSION)
     return RefreshReport(claims=ix.doc_count(), indexed=len(fresh_docs), removed=len(gone),
                          files_parsed=len(to_parse), seconds=time.perf_counter() - started)
 
@@ -716,7 +483,7 @@ def build_in_memory(root: Path, *, progress: Progress | None = None) -> Any:
 
 def _generation_of(ix: Any) -> Generation | None:
     folder = getattr(ix.storage, "folder", None)
-    return Generation(Path(folder).parent) if folder else None
+    return WhooshGeneration(Path(folder).parent) if folder else None
 
 
 def index_words(ix: Any) -> list[str]:
@@ -778,10 +545,6 @@ def open_index(root: Path, index_dir: Path, *, notice: Notice | None = None,
                      hint="another process is rebuilding or deleting it; try again in a moment")
 
 
-RETRIES = 4
-"""How often a search is run again after a failed read (the index healed in between)."""
-RETRY_SECONDS = 10.0
-"""How long a reader keeps retrying while writers swap or delete the generation it opens."""
 
 
 def refresh(root: Path, index_dir: Path, *, rebuild_all: bool = False, notice: Notice | None = None,
@@ -840,23 +603,6 @@ def refresh(root: Path, index_dir: Path, *, rebuild_all: bool = False, notice: N
             raise _Vanished(str(exc)) from exc
 
 
-def _raise_write_problem(exc: OSError | WriteError, index_dir: Path) -> None:
-    """Classify a failed write into the index: read-only, disk full, deleted meanwhile, or
-    (else) a clear ``WriteError``. ``atomic_write_text`` wraps its ``OSError`` in a ``WriteError``."""
-    import errno
-
-    if isinstance(exc, WriteError):
-        if not isinstance(exc.__cause__, OSError):
-            raise exc
-        exc = exc.__cause__
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        raise _NoSpace(exc.strerror or str(exc)) from exc
-    if _writable_error(exc):
-        raise _ReadOnly(str(exc)) from exc
-    if isinstance(exc, FileNotFoundError) and not (index_dir / "CURRENT").exists():
-        raise _Vanished(str(exc)) from exc
-    raise WriteError(f"cannot write the search index in {index_dir}: {exc.strerror or exc}",
-                     hint="check free space and permissions, then run 'kb index --rebuild'") from exc
 
 
 def _rebuild_checked(root: Path, index_dir: Path, snap: Snapshot, progress: Progress | None) -> RefreshReport:
@@ -867,24 +613,6 @@ def _rebuild_checked(root: Path, index_dir: Path, snap: Snapshot, progress: Prog
         raise  # not reached
 
 
-def _clean_orphans(index_dir: Path, keep: str, locked: bool = False) -> None:
-    """Remove generations left by a killed build or an earlier swap (never the live one).
-
-    Without the lock in hand it takes it only if free at once: a writer holding it may be
-    building a new generation right now.
-    """
-    stray = [p for p in index_dir.glob("g-*") if p.name != keep and p.is_dir()]
-    if not stray:
-        return
-    if locked:
-        _remove_old_generations(index_dir, keep)
-        return
-    try:
-        with _locked(index_dir, timeout=0):
-            if current_name(index_dir) == keep:
-                _remove_old_generations(index_dir, keep)
-    except (IndexBusy, _ReadOnly, _Corrupt, OSError):
-        pass
 
 
 def recover(root: Path, index_dir: Path, ix: Any, exc: BaseException, *, notice: Notice | None = None) -> bool:
@@ -936,6 +664,23 @@ def index_command(root: Path, index_dir: Path, *, rebuild_all: bool = False, not
     return report
 
 
-__all__ = ["FACET_FIELDS", "FIELD_BOOSTS", "FILTER_FIELDS", "IndexBusy", "KbError", "RefreshReport",
-           "SCHEMA_VERSION", "TEXT_FIELDS", "acronyms", "claim_document", "index_command", "index_numbers",
-           "make_schema", "open_index", "period_years", "recover", "refresh", "slug"]
+__all__ = [
+    "FACET_FIELDS",
+    "FIELD_BOOSTS",
+    "FILTER_FIELDS",
+    "SCHEMA_VERSION",
+    "TEXT_FIELDS",
+    "IndexBusy",
+    "KbError",
+    "RefreshReport",
+    "acronyms",
+    "claim_document",
+    "index_command",
+    "index_numbers",
+    "make_schema",
+    "open_index",
+    "period_years",
+    "recover",
+    "refresh",
+    "slug",
+]
