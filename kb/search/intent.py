@@ -137,8 +137,21 @@ def remaining_words(words: Sequence[str], intent: Intent, phrases: Iterable[Any]
     return kept or list(words)
 
 
+_NUMBER = re.compile(r"\d|\bper cent\b|\b(?:a|one|two) (?:third|quarter|half|fifth)s?\b|\bhalf\b")
+
+
 def _has_quantity(stored: Mapping[str, Any]) -> bool:
-    return bool(stored.get("values") or stored.get("quantities"))
+    if "values" in stored or "quantities" in stored:
+        return bool(stored.get("values") or stored.get("quantities"))
+    return bool(_NUMBER.search(str(stored.get("statement", ""))))
+
+
+def _values(candidate: Any) -> Mapping[str, Any]:
+    """A candidate's stored values, flat: kb's :class:`~kb.search.ranking.Candidate` keeps
+    kind, topics, places and period under ``stored["data"]``."""
+    stored = candidate.stored
+    data = stored.get("data")
+    return {**stored, **data} if isinstance(data, Mapping) else stored
 
 
 def make_intent_booster(intent: Intent, *, scale: float = 1.0) -> Booster:
@@ -146,7 +159,7 @@ def make_intent_booster(intent: Intent, *, scale: float = 1.0) -> Booster:
     wanted, + 0.5 for a period when a date is wanted, + the best actor topic's weight)."""
 
     def boost(candidate: CandidateLike, context: ContextLike) -> tuple[float, str]:
-        stored = candidate.stored
+        stored = _values(candidate)
         delta, reasons = 0.0, []
         kind = stored.get("kind")
         if kind in intent.kinds:
@@ -215,7 +228,7 @@ def tag_booster(vocabulary: Any, *, scale: float = 1.0, common: int = 3,
             for alt in expander(words):
                 for word in _stem_words(" ".join(alt.terms)):
                     weighted[word] = max(weighted.get(word, 0.0), alt.weight)
-        stored = candidate.stored
+        stored = _values(candidate)
         best: dict[str, tuple[float, str]] = {}
         for field_name in ("topics", "places"):
             for tag in stored.get(field_name) or ():

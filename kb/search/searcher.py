@@ -24,6 +24,7 @@ from kb.search import query as kq
 from kb.search.expansion import EXPANDERS, expand
 from kb.search.index import FACET_FIELDS, Notice, Progress
 from kb.search.ranking import (
+    BOOSTERS,
     RESCORE_DEPTH,
     Candidate,
     QueryContext,
@@ -161,18 +162,22 @@ QUESTION_WORDS = frozenset(["how", "many", "much", "what", "which", "who", "whom
 ('definition', 'figures') say what kind of claim is wanted: :data:`KIND_CUES` ranks by them."""
 
 
-def drop_question_words(tree: kq.Node) -> kq.Node:
-    """The tree without free words such as 'how many' (not from phrases), unless no free
-    word would remain."""
+def drop_question_words(tree: kq.Node, extra: frozenset[str] | set[str] = frozenset()) -> kq.Node:
+    """The tree without free words such as 'how many' (:data:`QUESTION_WORDS` and ``extra``,
+    the words of the question's form, :func:`kb.search.intent.detect_intent`), unless no free
+    word would remain. Phrases and the words of an expansion ('how common' -> prevalence) stay:
+    expand the whole question first."""
+    dropped_words = QUESTION_WORDS | {w.lower() for w in extra}
+
     def keep(node: kq.Node) -> bool:
-        return not (isinstance(node, kq.Term) and node.field is None
-                    and node.text.lower().strip("?,.!") in QUESTION_WORDS)
+        return not (isinstance(node, kq.Term) and node.field is None and not node.why
+                    and node.text.lower().strip("?,.!") in dropped_words)
 
     def drop(node: kq.Node) -> kq.Node:
         if isinstance(node, kq.And):
             return kq.And(tuple(drop(c) for c in node.children if keep(c)),
                           tuple(drop(c) for c in node.optional if keep(c)))
-        if isinstance(node, kq.Or):
+        if isinstance(node, kq.Or) and not any(getattr(c, "why", "") for c in node.children):
             return kq.Or(tuple(drop(c) for c in node.children if keep(c)))
         return node
 
@@ -180,6 +185,22 @@ def drop_question_words(tree: kq.Node) -> kq.Node:
     if not kq.free_words(dropped) or not keep(dropped) or dropped in (kq.Or(()), kq.And(())):
         return tree
     return dropped
+
+
+def with_tags(tree: kq.Node, hints: list[tuple[str, str]]) -> kq.Node:
+    """Topic and place tags the question names count as matches of its words: a claim tagged
+    ``topic:perpetrators`` matches "who are the perpetrators" even when its text says
+    "abusers". The tags are optional alternatives: they add matches, never restrict."""
+    tags = tuple(kq.Filter(f, v) for f, v in hints if f in ("topic", "place"))
+    if not tags:
+        return tree
+    if isinstance(tree, kq.And):
+        return kq.And(tree.children, (*tree.optional, *tags)) if tree.optional else tree
+    if isinstance(tree, kq.Or):
+        return kq.Or((*tree.children, *tags))
+    if isinstance(tree, (kq.Term, kq.Phrase)):
+        return kq.Or((tree, *tags))
+    return tree
 
 
 # --- running -------------------------------------------------------------------------------
@@ -251,11 +272,14 @@ def _hit(c: Candidate, spans: list[tuple[int, int]], why: dict[str, str]) -> Hit
 def _why(tree: kq.Node, session: Any) -> dict[str, str]:
     """Indexed word -> the expansion that added it."""
     out: dict[str, str] = {}
+    asked = {stem for node in kq.walk(tree) if isinstance(node, (kq.Term, kq.Phrase)) and not node.why
+             for stem in session.stem(node.text if isinstance(node, kq.Term) else " ".join(node.words)).split("-")}
     for node in kq.walk(tree):
         if isinstance(node, (kq.Term, kq.Phrase)) and node.why:
             text = node.text if isinstance(node, kq.Term) else " ".join(node.words)
             for stem in session.stem(text).split("-"):
-                out.setdefault(stem, node.why)
+                if stem not in asked:
+                    out.setdefault(stem, node.why)
     return out
 
 
@@ -277,20 +301,57 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
         check_status(status)
     parsed = kq.parse(query_text, status=status)  # bad syntax fails before any index is opened
     eng = open_engine(Path(root), index_dir, name=engine, notice=notice, progress=progress)
-    return eng.run(lambda session: _run(session, query_text, parsed, limit=limit, facets=facets))
+    return eng.run(lambda session: _run(session, Path(root), query_text, parsed, limit=limit, facets=facets))
 
 
-def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
+INTENT_SCALE = 1.0
+"""How much a claim of the shape a question asks for gains (:func:`kb.search.intent.make_intent_booster`)."""
+TAG_SCALE = 4.0
+"""How much a claim gains per query word its topic or place tags match (:func:`kb.search.intent.tag_booster`)."""
+
+
+GENERIC_SHARE = 0.1
+"""Synonyms of a word found in more than this share of the claims ('children', 'young people')
+are not searched: they would add every claim, and a claim saying the same thing three ways
+would outrank the answer."""
+
+
+def _specific(expander: Any, session: Any) -> Any:
+    """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`)."""
+    counts: dict[str, int] = {}
+    claims = session.count(kq.Or(tuple(kq.Filter("kind", k) for k in session.values("kind")))) or 1
+
+    def common(words: list[str]) -> bool:
+        key = " ".join(words).lower()
+        if key not in counts:
+            node = kq.Term(words[0]) if len(words) == 1 else kq.Phrase(tuple(words))
+            counts[key] = session.count(node)
+        return counts[key] > GENERIC_SHARE * claims
+
+    return lambda words: [a for a in expander(words) if not common(words[a.start:a.end])]
+
+
+def _run(session: Any, root: Path, query_text: str, parsed: kq.Node, *, limit: int | None,
          facets: tuple[str, ...]) -> SearchOutcome:
+    from kb.search.intent import detect_intent, make_intent_booster, remaining_words, tag_booster
+    from kb.search.thesaurus import make_thesaurus_expander
+
     checked = check_filters(parsed, session)
-    tree = expand(drop_question_words(checked), EXPANDERS)
     words = kq.free_words(checked)
-    hints = vocabulary_hints(words, {f: session.values(f) for f in ("place", "topic")}, session.stem,
-                             session.vocabulary())
-    ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session))
+    intent = detect_intent(" ".join(words))
+    thesaurus = _specific(make_thesaurus_expander(root), session)
+    free = remaining_words(words, intent, thesaurus(words))
+    vocab = session.vocabulary()
+    hints = vocabulary_hints(words, {f: session.values(f) for f in ("place", "topic")}, session.stem, vocab)
+    tree = with_tags(drop_question_words(expand(checked, [*EXPANDERS, thesaurus]), intent.words_to_drop), hints)
+    ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session),
+                       free_words=free)
+    boosters = [*BOOSTERS, make_intent_booster(intent, scale=INTENT_SCALE),
+                tag_booster({"topics": vocab.get("topic", {}), "places": vocab.get("place", {})},
+                            scale=TAG_SCALE, expander=thesaurus)]
     wanted = None if limit is None else max(limit, RESCORE_DEPTH)
     found = session.search(tree, wanted)
-    ranked = rescore(found[:RESCORE_DEPTH], ctx) + found[RESCORE_DEPTH:]
+    ranked = rescore(found[:RESCORE_DEPTH], ctx, boosters) + found[RESCORE_DEPTH:]
     total = len(found) if wanted is None or len(found) < wanted else session.count(tree)
     terms = session.highlight_terms(tree)
     shown = ranked[:limit] if limit is not None else ranked

@@ -16,13 +16,13 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from kb.errors import BadInput
+from kb.search.expansion import Alternative, Expander
 
 logger = logging.getLogger(__name__)
 
@@ -36,22 +36,6 @@ _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _SEPARATORS = re.compile(r"[^\w]+|_")
 
 
-@dataclass(frozen=True)
-class Alternative:
-    """Free words ``[start:end]`` of a query may also be matched by ``terms`` at ``weight``.
-
-    Each term is a word or a phrase as the thesaurus writes it; exact words weigh 1.0,
-    so every weight here is below 1. ``why`` explains the match for ``--explain``.
-    """
-
-    start: int
-    end: int
-    terms: list[str]
-    weight: float
-    why: str
-
-
-Expander = Callable[[list[str]], list[Alternative]]
 
 
 def normalize(text: str) -> tuple[str, ...]:
