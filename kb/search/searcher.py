@@ -96,7 +96,10 @@ class SearchOutcome:
     """Whether ``total`` was counted (counting every match of a broad query costs time)."""
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
-    """A corrected query when nothing matched and the index knows a close spelling."""
+    """The query with each word no claim holds replaced by the closest word the index holds
+    (even when the other words match: "sexualy exploited" -> "sexually exploited")."""
+    unmatched: list[str] = field(default_factory=list)
+    """Words of the query no claim holds in any form (searched for, matching nothing)."""
     capped: list[str] = field(default_factory=list)
     """Wildcard or fuzzy terms searched with only some of the words they match: ``total``
     is then a lower bound (``exact`` is False)."""
@@ -360,10 +363,30 @@ def _run(session: Any, root: Path, query_text: str, parsed: kq.Node, *, limit: i
     if facets:
         every = [c.stored for c in ranked] if wanted is None or len(found) < wanted else session.stored(tree)
         counts = {name: facet_counts([s["data"] for s in every], name) for name in facets}
-    suggestion = suggest(query_text, session.words()) if not total else None
+    suggestion, unmatched = _spelling(query_text, words, session, intent.words_to_drop)
+    if suggestion is None and not total:
+        suggestion = suggest(query_text, session.words())
     capped = list(getattr(session, "capped", []))
     return SearchOutcome(hits=hits, total=total, exact=not capped, facets=counts, suggestion=suggestion,
-                         capped=capped)
+                         capped=capped, unmatched=unmatched)
+
+
+def _spelling(text: str, words: list[str], session: Any, question: set[str]) -> tuple[str | None, list[str]]:
+    """(the query with each unknown word corrected, or None; the words no claim holds).
+    Question words, acronyms and words of :data:`SUGGEST_MAX_WORD` letters or more are not judged."""
+    from kb.search.documents import acronyms
+    from kb.search.spelling import suggest_words, unknown_words
+
+    known = session.words()
+    skip = QUESTION_WORDS | {w.lower() for w in question} | set(acronyms()) | {"and", "or", "not", "to"}
+    judged = [w for w in words if w.lower() not in skip and len(w) <= SUGGEST_MAX_WORD]
+    fixes = suggest_words(judged, known)
+    unmatched = [w for w in unknown_words(judged, known) if w not in fixes]
+    if not fixes:
+        return None, unmatched
+    lowered = {w.lower(): f for w, f in fixes.items()}
+    corrected = _FREE_WORD.sub(lambda m: lowered.get(m.group(0).lower(), m.group(0)), text)
+    return corrected, sorted(set(unmatched) | set(fixes), key=words.index)
 
 
 def search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
