@@ -304,7 +304,8 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
         check_status(status)
     parsed = kq.parse(query_text, status=status)  # bad syntax fails before any index is opened
     eng = open_engine(Path(root), index_dir, name=engine, notice=notice, progress=progress)
-    return eng.run(lambda session: _run(session, Path(root), query_text, parsed, limit=limit, facets=facets))
+    return eng.run(lambda session: _run(session, query_text, parsed, limit=limit, facets=facets,
+                                          root=Path(root)))
 
 
 INTENT_SCALE = 1.0
@@ -334,8 +335,9 @@ def _specific(expander: Any, session: Any) -> Any:
     return lambda words: [a for a in expander(words) if not common(words[a.start:a.end])]
 
 
-def _run(session: Any, root: Path, query_text: str, parsed: kq.Node, *, limit: int | None,
-         facets: tuple[str, ...]) -> SearchOutcome:
+def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
+         facets: tuple[str, ...], root: Path | None = None) -> SearchOutcome:
+    """One search in an engine's ``session``; ``root``'s own thesaurus.yaml extends kb's."""
     from kb.search.intent import detect_intent, make_intent_booster, remaining_words, tag_booster
     from kb.search.thesaurus import make_thesaurus_expander
 
