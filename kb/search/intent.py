@@ -198,15 +198,19 @@ def _stem_words(text: str) -> set[str]:
 
 
 def tag_booster(vocabulary: Any, *, scale: float = 1.0, common: int = 3,
-                expander: Callable[[list[str]], list[Any]] | None = None) -> Booster:
+                expander: Callable[[list[str]], list[Any]] | None = None,
+                named: Iterable[str] = ()) -> Booster:
     """A booster for claims whose topic or place tags match the query's words.
 
     ``vocabulary`` is a :class:`kb.model.schema.Vocabulary` or a mapping with ``topics``
     and ``places`` (name -> description). A query word (stemmed) equal to a word of a
-    tag's name counts 1.0, a word of its description 0.5; words found in the descriptions
+    tag's name counts 1.0 shared among the name's words (one of "national action plan" is 1/3), a word of its description 0.5; words found in the descriptions
     of more than ``common`` tags ("children", "abuse") say nothing about a tag and do
     not count. With an ``expander`` the words' expansions count too, at their weight.
+    Tags in ``named`` (those the query names outright, which another booster already
+    rewards) do not count again.
     """
+    skip = set(named)
     def get(name: str) -> Mapping[str, str]:
         return getattr(vocabulary, name, None) or (vocabulary.get(name, {}) if isinstance(vocabulary, Mapping) else {})
 
@@ -219,22 +223,31 @@ def tag_booster(vocabulary: Any, *, scale: float = 1.0, common: int = 3,
             for word in described:
                 frequency[word] = frequency.get(word, 0) + 1
 
+    memo: dict[tuple[str, ...], dict[str, float]] = {}
+
+    def query_words(words: list[str]) -> dict[str, float]:
+        if tuple(words) not in memo:
+            weighted: dict[str, float] = {}
+            for word in _stem_words(" ".join(words)):
+                weighted[word] = 1.0
+            if expander is not None:
+                for alt in expander(words):
+                    for word in _stem_words(" ".join(alt.terms)):
+                        weighted[word] = max(weighted.get(word, 0.0), alt.weight)
+            memo[tuple(words)] = weighted
+        return memo[tuple(words)]
+
     def boost(candidate: CandidateLike, context: ContextLike) -> tuple[float, str]:
-        words = list(context.free_words)
-        weighted: dict[str, float] = {}
-        for word in _stem_words(" ".join(words)):
-            weighted[word] = 1.0
-        if expander is not None:
-            for alt in expander(words):
-                for word in _stem_words(" ".join(alt.terms)):
-                    weighted[word] = max(weighted.get(word, 0.0), alt.weight)
+        weighted = query_words(list(context.free_words))
         stored = _values(candidate)
         best: dict[str, tuple[float, str]] = {}
         for field_name in ("topics", "places"):
             for tag in stored.get(field_name) or ():
+                if "-".join(str(tag).lower().split()) in skip:
+                    continue
                 names, described = tags.get((field_name, tag), (_stem_words(str(tag)), set()))
                 for word, weight in weighted.items():
-                    score = weight if word in names else (
+                    score = weight / len(names) if word in names else (
                         0.5 * weight if word in described and frequency.get(word, 0) <= common else 0.0)
                     if score > best.get(word, (0.0, ""))[0]:
                         best[word] = (score, tag)

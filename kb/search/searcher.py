@@ -15,7 +15,7 @@ free word must match; ``NOT`` excludes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +190,23 @@ def drop_question_words(tree: kq.Node, extra: frozenset[str] | set[str] = frozen
     return dropped
 
 
+def phrase_spans(tree: kq.Node) -> kq.Node:
+    """A run of several words the thesaurus reads as a group of narrower terms is searched as
+    its phrase: 'devolved nations' (or Scotland, Wales, Northern Ireland) no longer matches
+    'national' alone. (A run with synonyms keeps its single words: 'go missing' still
+    finds 'missing'.)"""
+    if isinstance(tree, kq.Or):
+        children = tuple(phrase_spans(c) for c in tree.children)
+        plain = [c for c in children if isinstance(c, kq.Term) and c.field is None and not c.why]
+        if len(plain) > 1 and len(plain) < len(children) and all(
+                getattr(c, "why", "").startswith("part of") for c in children if c not in plain):
+            return kq.Or((kq.Phrase(tuple(t.text for t in plain)), *(c for c in children if c not in plain)))
+        return kq.Or(children)
+    if isinstance(tree, kq.And):
+        return kq.And(tuple(phrase_spans(c) for c in tree.children), tuple(phrase_spans(c) for c in tree.optional))
+    return tree
+
+
 def with_tags(tree: kq.Node, hints: list[tuple[str, str]]) -> kq.Node:
     """Topic and place tags the question names count as matches of its words: a claim tagged
     ``topic:perpetrators`` matches "who are the perpetrators" even when its text says
@@ -308,12 +325,14 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
                                           root=Path(root)))
 
 
-INTENT_SCALE = 1.0
+INTENT_SCALE = 4.0
 """How much a claim of the shape a question asks for gains (:func:`kb.search.intent.make_intent_booster`)."""
-TAG_SCALE = 4.0
+TAG_SCALE = 2.0
 """How much a claim gains per query word its topic or place tags match (:func:`kb.search.intent.tag_booster`)."""
 
 
+THESAURUS_SCALE = 0.5
+"""The thesaurus's weights (synonym 0.7, near 0.4 ...) times this, in the engine's query."""
 GENERIC_SHARE = 0.1
 """Synonyms of a word found in more than this share of the claims ('children', 'young people')
 are not searched: they would add every claim, and a claim saying the same thing three ways
@@ -321,7 +340,10 @@ would outrank the answer."""
 
 
 def _specific(expander: Any, session: Any) -> Any:
-    """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`)."""
+    """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`)
+    and without alternative terms sharing a stem with the words they stand for ('convictions'
+    for 'convicted', 'police officers' for 'police': the engine would count the word twice);
+    the others at their weight times :data:`THESAURUS_SCALE`."""
     counts: dict[str, int] = {}
     claims = session.count(kq.Or(tuple(kq.Filter("kind", k) for k in session.values("kind")))) or 1
 
@@ -332,7 +354,21 @@ def _specific(expander: Any, session: Any) -> Any:
             counts[key] = session.count(node)
         return counts[key] > GENERIC_SHARE * claims
 
-    return lambda words: [a for a in expander(words) if not common(words[a.start:a.end])]
+    def stems(text: str) -> set[str]:
+        return set(session.stem(text).split("-")) - {""}
+
+    def run(words: list[str]) -> list[Any]:
+        out = []
+        for a in expander(words):
+            if common(words[a.start:a.end]):
+                continue
+            own = stems(" ".join(words[a.start:a.end]))
+            terms = [t for t in a.terms if not stems(t) & own]
+            if terms:
+                out.append(replace(a, terms=terms, weight=a.weight * THESAURUS_SCALE))
+        return out
+
+    return run
 
 
 def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
@@ -348,12 +384,17 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
     free = remaining_words(words, intent, thesaurus(words))
     vocab = session.vocabulary()
     hints = vocabulary_hints(words, {f: session.values(f) for f in ("place", "topic")}, session.stem, vocab)
-    tree = with_tags(drop_question_words(expand(checked, [*EXPANDERS, thesaurus]), intent.words_to_drop), hints)
+    loose = [n.text for n in kq.walk(checked) if isinstance(n, kq.Term) and n.field is None]  # not quoted
+    tags = vocabulary_hints(remaining_words(loose, intent), {f: session.values(f) for f in ("place", "topic")},
+                            session.stem, vocab) if loose else []
+    expanded = phrase_spans(expand(checked, [*EXPANDERS, thesaurus]))
+    tree = with_tags(drop_question_words(expanded, intent.words_to_drop), tags)
     ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session),
                        free_words=free)
     boosters = [*BOOSTERS, make_intent_booster(intent, scale=INTENT_SCALE),
                 tag_booster({"topics": vocab.get("topic", {}), "places": vocab.get("place", {})},
-                            scale=TAG_SCALE, expander=thesaurus)]
+                            scale=TAG_SCALE, expander=thesaurus,
+                            named=[v for f, v in hints if f in ("topic", "place")])]
     wanted = None if limit is None else max(limit, RESCORE_DEPTH)
     found = session.search(tree, wanted)
     ranked = rescore(found[:RESCORE_DEPTH], ctx, boosters) + found[RESCORE_DEPTH:]
