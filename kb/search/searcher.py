@@ -387,7 +387,7 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
     loose = [n.text for n in kq.walk(checked) if isinstance(n, kq.Term) and n.field is None]  # not quoted
     tags = vocabulary_hints(remaining_words(loose, intent), {f: session.values(f) for f in ("place", "topic")},
                             session.stem, vocab) if loose else []
-    expanded = phrase_spans(expand(checked, [*EXPANDERS, thesaurus]))
+    expanded = phrase_spans(expand(expand(checked, EXPANDERS), [thesaurus], phrases=False))
     tree = with_tags(drop_question_words(expanded, intent.words_to_drop), tags)
     ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session),
                        free_words=free)
