@@ -91,3 +91,18 @@ def test_explain_shows_synonyms_intent_and_tags(bundled_kb: Path, run) -> None:
 def test_question_words_are_not_search_terms(bundled_kb: Path) -> None:
     hits = run_search(bundled_kb, "how many people were convicted", limit=20).hits
     assert all(not {"how", "mani", "mani", "were"} & set(h.matched) for h in hits)
+
+
+def test_a_base_thesaurus_extends_search(bundled_kb: Path) -> None:
+    before = {h.id for h in run_search(bundled_kb, "miscreants", limit=None).hits}
+    (bundled_kb / "thesaurus.yaml").write_text("groups:\n  - [miscreants, abusers]\n", encoding="utf-8")
+    hits = run_search(bundled_kb, "miscreants", limit=None).hits
+    assert not before and hits and all("abus" in h.matched for h in hits)
+    assert any("synonym of 'miscreants'" in e for h in hits for e in h.expansions)
+
+
+def test_a_quoted_phrase_is_not_widened_by_the_thesaurus(bundled_kb: Path) -> None:
+    loose = {h.id for h in run_search(bundled_kb, "convicted", limit=None).hits}
+    quoted = run_search(bundled_kb, '"convicted"', limit=None).hits
+    assert all("convict" in h.statement.lower() for h in quoted)
+    assert len(loose) > len(quoted)
