@@ -333,17 +333,21 @@ TAG_SCALE = 2.0
 
 THESAURUS_SCALE = 0.5
 """The thesaurus's weights (synonym 0.7, near 0.4 ...) times this, in the engine's query."""
+MAX_SYNONYMS = 40
+"""At most this many thesaurus terms in one query's tree (a span said again is expanded once):
+bounded work for a long query."""
 GENERIC_SHARE = 0.1
 """Synonyms of a word found in more than this share of the claims ('children', 'young people')
 are not searched: they would add every claim, and a claim saying the same thing three ways
 would outrank the answer."""
 
 
-def _specific(expander: Any, session: Any) -> Any:
+def _specific(expander: Any, session: Any, budget: list[int] | None = None) -> Any:
     """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`)
     and without alternative terms sharing a stem with the words they stand for ('convictions'
     for 'convicted', 'police officers' for 'police': the engine would count the word twice);
-    the others at their weight times :data:`THESAURUS_SCALE`."""
+    the others at their weight times :data:`THESAURUS_SCALE`. ``budget`` ([n], shared by
+    every call) caps the terms added to one query."""
     counts: dict[str, int] = {}
     claims = session.count(kq.Or(tuple(kq.Filter("kind", k) for k in session.values("kind")))) or 1
 
@@ -358,13 +362,19 @@ def _specific(expander: Any, session: Any) -> Any:
         return set(session.stem(text).split("-")) - {""}
 
     def run(words: list[str]) -> list[Any]:
-        out = []
+        out, left, first = [], min(MAX_SYNONYMS, budget[0] if budget else MAX_SYNONYMS), {}
         for a in expander(words):
-            if common(words[a.start:a.end]):
-                continue
-            own = stems(" ".join(words[a.start:a.end]))
-            terms = [t for t in a.terms if not stems(t) & own]
+            if left <= 0 or len(counts) >= MAX_SYNONYMS:
+                break
+            span = tuple(w.lower() for w in words[a.start:a.end])
+            if first.setdefault(span, a.start) != a.start or common(words[a.start:a.end]):
+                continue  # a span said again is expanded once
+            own = stems(" ".join(span))
+            terms = [t for t in a.terms if not stems(t) & own][:left]
             if terms:
+                left -= len(terms)
+                if budget:
+                    budget[0] -= len(terms)
                 out.append(replace(a, terms=terms, weight=a.weight * THESAURUS_SCALE))
         return out
 
@@ -387,7 +397,8 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
     loose = [n.text for n in kq.walk(checked) if isinstance(n, kq.Term) and n.field is None]  # not quoted
     tags = vocabulary_hints(remaining_words(loose, intent), {f: session.values(f) for f in ("place", "topic")},
                             session.stem, vocab) if loose else []
-    expanded = phrase_spans(expand(expand(checked, EXPANDERS), [thesaurus], phrases=False))
+    budgeted = _specific(make_thesaurus_expander(root), session, [MAX_SYNONYMS])
+    expanded = phrase_spans(expand(expand(checked, EXPANDERS), [budgeted], phrases=False))
     tree = with_tags(drop_question_words(expanded, intent.words_to_drop), tags)
     ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session),
                        free_words=free)
