@@ -97,7 +97,7 @@ def test_a_base_thesaurus_extends_search(bundled_kb: Path) -> None:
     before = {h.id for h in run_search(bundled_kb, "miscreants", limit=None).hits}
     (bundled_kb / "thesaurus.yaml").write_text("groups:\n  - [miscreants, abusers]\n", encoding="utf-8")
     hits = run_search(bundled_kb, "miscreants", limit=None).hits
-    abusers = {h.id for h in run_search(bundled_kb, "abusers", limit=None).hits}
+    abusers = {h.id for h in run_search(bundled_kb, '"abusers"', limit=None).hits}  # quoted: as written
     assert not before and hits and {h.id for h in hits} == abusers
     assert any("synonym of 'miscreants'" in e for h in hits for e in h.expansions)
 

@@ -336,6 +336,11 @@ THESAURUS_SCALE = 0.5
 MAX_SYNONYMS = 40
 """At most this many thesaurus terms in one query's tree (a span said again is expanded once):
 bounded work for a long query."""
+FLOOD_SHARE = 0.25
+"""A thesaurus term found in more than this share of the claims is not searched ('exploiters',
+stemmed as 'exploitation', would match nearly every claim)."""
+MAX_COUNTS = 150
+"""At most this many words' frequencies looked up per query (bounded work)."""
 GENERIC_SHARE = 0.1
 """Synonyms of a word found in more than this share of the claims ('children', 'young people')
 are not searched: they would add every claim, and a claim saying the same thing three ways
@@ -343,20 +348,21 @@ would outrank the answer."""
 
 
 def _specific(expander: Any, session: Any, budget: list[int] | None = None) -> Any:
-    """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`)
-    and without alternative terms sharing a stem with the words they stand for ('convictions'
+    """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`),
+    without alternative terms that are themselves common ('exploiters', stemmed as every
+    'exploitation'), and without alternative terms sharing a stem with the words they stand for ('convictions'
     for 'convicted', 'police officers' for 'police': the engine would count the word twice);
     the others at their weight times :data:`THESAURUS_SCALE`. ``budget`` ([n], shared by
     every call) caps the terms added to one query."""
     counts: dict[str, int] = {}
     claims = session.count(kq.Or(tuple(kq.Filter("kind", k) for k in session.values("kind")))) or 1
 
-    def common(words: list[str]) -> bool:
+    def common(words: list[str], share: float = GENERIC_SHARE) -> bool:
         key = " ".join(words).lower()
         if key not in counts:
             node = kq.Term(words[0]) if len(words) == 1 else kq.Phrase(tuple(words))
             counts[key] = session.count(node)
-        return counts[key] > GENERIC_SHARE * claims
+        return counts[key] > share * claims
 
     def stems(text: str) -> set[str]:
         return set(session.stem(text).split("-")) - {""}
@@ -364,13 +370,13 @@ def _specific(expander: Any, session: Any, budget: list[int] | None = None) -> A
     def run(words: list[str]) -> list[Any]:
         out, left, first = [], min(MAX_SYNONYMS, budget[0] if budget else MAX_SYNONYMS), {}
         for a in expander(words):
-            if left <= 0 or len(counts) >= MAX_SYNONYMS:
+            if left <= 0 or len(counts) >= MAX_COUNTS:
                 break
             span = tuple(w.lower() for w in words[a.start:a.end])
             if first.setdefault(span, a.start) != a.start or common(words[a.start:a.end]):
                 continue  # a span said again is expanded once
             own = stems(" ".join(span))
-            terms = [t for t in a.terms if not stems(t) & own][:left]
+            terms = [t for t in a.terms if not stems(t) & own and not common(t.split(), FLOOD_SHARE)][:left]
             if terms:
                 left -= len(terms)
                 if budget:
@@ -385,7 +391,7 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
          facets: tuple[str, ...], root: Path | None = None) -> SearchOutcome:
     """One search in an engine's ``session``; ``root``'s own thesaurus.yaml extends kb's."""
     from kb.search.intent import detect_intent, make_intent_booster, remaining_words, tag_booster
-    from kb.search.thesaurus import make_thesaurus_expander
+    from kb.search.thesaurus import load_thesaurus, make_thesaurus_expander
 
     checked = check_filters(parsed, session)
     words = kq.free_words(checked)
@@ -417,7 +423,8 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
     if facets:
         every = [c.stored for c in ranked] if wanted is None or len(found) < wanted else session.stored(tree)
         counts = {name: facet_counts([s["data"] for s in every], name) for name in facets}
-    suggestion, unmatched = _spelling(query_text, words, session, intent.words_to_drop)
+    suggestion, unmatched = _spelling(query_text, words, session,
+                                      intent.words_to_drop | set(load_thesaurus(root).words()))
     if suggestion is None and not total:
         suggestion = suggest(query_text, session.words())
     capped = list(getattr(session, "capped", []))
@@ -425,14 +432,16 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
                          capped=capped, unmatched=unmatched)
 
 
-def _spelling(text: str, words: list[str], session: Any, question: set[str]) -> tuple[str | None, list[str]]:
+def _spelling(text: str, words: list[str], session: Any, real: set[str]) -> tuple[str | None, list[str]]:
     """(the query with each unknown word corrected, or None; the words no claim holds).
-    Question words, acronyms and words of :data:`SUGGEST_MAX_WORD` letters or more are not judged."""
+    Question words, acronyms, ``real`` words (the question's form, the thesaurus's words:
+    'devolved' finds Scotland, Wales and Northern Ireland) and words of
+    :data:`SUGGEST_MAX_WORD` letters or more are not judged."""
     from kb.search.documents import acronyms
     from kb.search.spelling import suggest_words, unknown_words
 
     known = session.words()
-    skip = QUESTION_WORDS | {w.lower() for w in question} | set(acronyms()) | {"and", "or", "not", "to"}
+    skip = QUESTION_WORDS | {w.lower() for w in real} | set(acronyms()) | {"and", "or", "not", "to"}
     judged = [w for w in words if w.lower() not in skip and len(w) <= SUGGEST_MAX_WORD]
     fixes = suggest_words(judged, known)
     unmatched = [w for w in unknown_words(judged, known) if w not in fixes]
