@@ -8,7 +8,11 @@
   (default: the bundled base's words, as the index's words.txt holds them), first call
   (imports and the stem table) and then the median of repeated calls, plus a query of
   ten 30-letter junk words;
-- intent: ``detect_intent`` per question (median over a fixed question mix).
+- intent: ``detect_intent`` per question (median over a fixed question mix);
+- longest queries: ``run_search`` on a copy of the bundled base (whoosh and tantivy, index
+  warm) for 999-character queries built to make the meaning work heavy (a question said
+  over and over, every thesaurus term, an OR of thesaurus entries, random junk words,
+  misspellings), the slowest of --runs each; the goal is under a second.
 
 Usage:
     python benchmarks/bench_meaning.py [--runs 7] [--words index/g-*/words.txt]
@@ -95,6 +99,48 @@ def main() -> None:
             detect_intent(question)
             per.append((time.perf_counter() - started) * 1e6)
     print(f"intent: median {statistics.median(per):.1f} µs per question")
+    longest_queries(args.runs)
+
+
+def heavy_queries() -> dict[str, str]:
+    import random
+
+    import yaml
+
+    groups = yaml.safe_load((ROOT / "kb" / "data" / "thesaurus.yaml").read_text(encoding="utf-8"))["groups"]
+    r = random.Random(1)
+    junk = " ".join("".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(4, 12)))
+                    for _ in range(120))
+    return {
+        "a question over and over": " ".join(["how many children go missing devolved nations who are the "
+                                              "perpetrators"] * 20),
+        "every thesaurus term": " ".join(str(t) for g in groups for t in g),
+        "an OR of thesaurus entries": " OR ".join(str(g[0]) for g in groups),
+        "random junk words": junk,
+        "misspellings": "sexualy exploitd childern missng convictd perpetraters " * 30,
+    }
+
+
+def longest_queries(runs: int) -> None:
+    import shutil
+
+    from kb.search.searcher import run_search
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "kb"
+        shutil.copytree(ROOT, root, ignore=lambda d, names: [n for n in names if n not in (
+            "claims", "sources", "references.bib", "vocabulary.yaml", "kb.yaml", "thesaurus.yaml")]
+            if Path(d) == ROOT else [])
+        for engine in ("whoosh", "tantivy"):
+            run_search(root, "warm", engine=engine)
+            for name, query in heavy_queries().items():
+                times = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    run_search(root, query[:999], engine=engine)
+                    times.append((time.perf_counter() - started) * 1000)
+                print(f"longest queries ({engine}): {name}: slowest {max(times):.0f} ms, "
+                      f"median {statistics.median(times):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -161,7 +161,9 @@ def search(
         _notice(f"the term {term} matches too many words to search them all; the count is a lower "
                 f"bound (narrow the term)")
     if outcome.total and outcome.unmatched:
-        _notice(f"no claim holds {', '.join(repr(w) for w in outcome.unmatched)}: searched the other words")
+        named = ", ".join(repr(w) for w in outcome.unmatched[:10])
+        more = f" and {len(outcome.unmatched) - 10} more" if len(outcome.unmatched) > 10 else ""
+        _notice(f"no claim holds {shorten(named, 200)}{more}: searched the other words")
     if outcome.total and outcome.suggestion:
         _notice(f"did you mean: {outcome.suggestion}?")
     if as_json:

@@ -33,6 +33,9 @@ from kb.search.ranking import (
 )
 
 SUGGEST_MAX_WORD = 30
+SUGGEST_MAX_WORDS = 12
+"""At most this many distinct words of a query get a spelling suggestion (bounded work); the
+others that match nothing are still named."""
 """Words longer than this get no "did you mean" (the search for close words grows with length)."""
 
 
@@ -250,33 +253,6 @@ def facet_counts(hits: list[dict[str, Any]], fieldname: str) -> dict[str, int]:
 _FREE_WORD = re.compile(r'"[^"]*"|\S+:\S+|[\w’\']+')
 
 
-def suggest(text: str, words: list[str]) -> str | None:
-    """The query with each free word the index lacks replaced by the closest one it holds
-    (words longer than ``SUGGEST_MAX_WORD`` are left alone: bounded work)."""
-    from kb.search.documents import acronyms
-    from kb.search.engines.whoosh import close_words
-
-    known = set(words)
-    skip = {"and", "or", "not", "to"} | set(acronyms())
-    changed = False
-
-    def fix(m: re.Match) -> str:
-        nonlocal changed
-        word = m.group(0)
-        low = word.lower()
-        if word.startswith('"') or ":" in word or low in known or low in skip or low.isdigit() or len(low) < 3 \
-                or len(low) > SUGGEST_MAX_WORD:
-            return word
-        found = [w for w in close_words(low, words, 2) if w != low]
-        if not found:
-            return word
-        changed = True
-        return found[0]
-
-    corrected = _FREE_WORD.sub(fix, text)
-    return corrected if changed else None
-
-
 def _hit(c: Candidate, spans: list[tuple[int, int]], why: dict[str, str]) -> Hit:
     stored, data = c.stored, c.data
     stems = sorted(c.words | {t for _, t in c.matched})
@@ -425,8 +401,6 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
         counts = {name: facet_counts([s["data"] for s in every], name) for name in facets}
     suggestion, unmatched = _spelling(query_text, words, session,
                                       intent.words_to_drop | set(load_thesaurus(root).words()))
-    if suggestion is None and not total:
-        suggestion = suggest(query_text, session.words())
     capped = list(getattr(session, "capped", []))
     return SearchOutcome(hits=hits, total=total, exact=not capped, facets=counts, suggestion=suggestion,
                          capped=capped, unmatched=unmatched)
@@ -443,7 +417,7 @@ def _spelling(text: str, words: list[str], session: Any, real: set[str]) -> tupl
     known = session.words()
     skip = QUESTION_WORDS | {w.lower() for w in real} | set(acronyms()) | {"and", "or", "not", "to"}
     judged = [w for w in words if w.lower() not in skip and len(w) <= SUGGEST_MAX_WORD]
-    fixes = suggest_words(judged, known)
+    fixes = suggest_words(list(dict.fromkeys(judged))[:SUGGEST_MAX_WORDS], known)
     unmatched = [w for w in unknown_words(judged, known) if w not in fixes]
     if not fixes:
         return None, unmatched
@@ -469,4 +443,4 @@ def search_ids(root: Path, query_text: str, *, limit: int | None = None, status:
                                      engine=engine)]
 
 
-__all__ = ["Hit", "SearchOutcome", "check_filters", "run_search", "search", "search_ids", "suggest"]
+__all__ = ["Hit", "SearchOutcome", "check_filters", "run_search", "search", "search_ids"]
