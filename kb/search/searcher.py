@@ -315,7 +315,7 @@ bounded work for a long query."""
 FLOOD_SHARE = 0.25
 """A thesaurus term found in more than this share of the claims is not searched ('exploiters',
 stemmed as 'exploitation', would match nearly every claim)."""
-MAX_COUNTS = 150
+MAX_COUNTS = 24
 """At most this many words' frequencies looked up per query (bounded work)."""
 GENERIC_SHARE = 0.1
 """Synonyms of a word found in more than this share of the claims ('children', 'young people')
@@ -323,14 +323,15 @@ are not searched: they would add every claim, and a claim saying the same thing 
 would outrank the answer."""
 
 
-def _specific(expander: Any, session: Any, budget: list[int] | None = None) -> Any:
+def _specific(expander: Any, session: Any, budget: list[int] | None = None,
+              counts: dict[str, int] | None = None) -> Any:
     """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`),
     without alternative terms that are themselves common ('exploiters', stemmed as every
     'exploitation'), and without alternative terms sharing a stem with the words they stand for ('convictions'
     for 'convicted', 'police officers' for 'police': the engine would count the word twice);
     the others at their weight times :data:`THESAURUS_SCALE`. ``budget`` ([n], shared by
     every call) caps the terms added to one query."""
-    counts: dict[str, int] = {}
+    counts = {} if counts is None else counts  # word -> claims holding it, shared between calls
     claims = session.count(kq.Or(tuple(kq.Filter("kind", k) for k in session.values("kind")))) or 1
 
     def common(words: list[str], share: float = GENERIC_SHARE) -> bool:
@@ -372,14 +373,15 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
     checked = check_filters(parsed, session)
     words = kq.free_words(checked)
     intent = detect_intent(" ".join(words))
-    thesaurus = _specific(make_thesaurus_expander(root), session)
+    counts: dict[str, int] = {}
+    thesaurus = _specific(make_thesaurus_expander(root), session, counts=counts)
     free = remaining_words(words, intent, thesaurus(words))
     vocab = session.vocabulary()
     hints = vocabulary_hints(words, {f: session.values(f) for f in ("place", "topic")}, session.stem, vocab)
     loose = [n.text for n in kq.walk(checked) if isinstance(n, kq.Term) and n.field is None]  # not quoted
     tags = vocabulary_hints(remaining_words(loose, intent), {f: session.values(f) for f in ("place", "topic")},
                             session.stem, vocab) if loose else []
-    budgeted = _specific(make_thesaurus_expander(root), session, [MAX_SYNONYMS])
+    budgeted = _specific(make_thesaurus_expander(root), session, [MAX_SYNONYMS], counts)
     expanded = phrase_spans(expand(expand(checked, EXPANDERS), [budgeted], phrases=False))
     tree = with_tags(drop_question_words(expanded, intent.words_to_drop), tags)
     ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session),
