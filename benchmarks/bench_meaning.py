@@ -112,8 +112,8 @@ def heavy_queries() -> dict[str, str]:
     junk = " ".join("".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(4, 12)))
                     for _ in range(120))
     return {
-        "a question over and over": " ".join(["how many children go missing devolved nations who are the "
-                                              "perpetrators"] * 20),
+        "a question over and over": " ".join(["how many children go missing devolved nations who are the perpetrators"]
+                                             * 20),
         "every thesaurus term": " ".join(str(t) for g in groups for t in g),
         "an OR of thesaurus entries": " OR ".join(str(g[0]) for g in groups),
         "random junk words": junk,

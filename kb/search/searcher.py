@@ -367,7 +367,12 @@ def _specific(expander: Any, session: Any, budget: list[int] | None = None,
 def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
          facets: tuple[str, ...], root: Path | None = None) -> SearchOutcome:
     """One search in an engine's ``session``; ``root``'s own thesaurus.yaml extends kb's."""
-    from kb.search.intent import detect_intent, make_intent_booster, remaining_words, tag_booster
+    from kb.search.intent import (
+        detect_intent,
+        make_intent_booster,
+        remaining_words,
+        tag_booster,
+    )
     from kb.search.thesaurus import load_thesaurus, make_thesaurus_expander
 
     checked = check_filters(parsed, session)
