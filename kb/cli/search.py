@@ -160,10 +160,17 @@ def search(
     for term in outcome.capped:
         _notice(f"the term {term} matches too many words to search them all; the count is a lower "
                 f"bound (narrow the term)")
+    if outcome.total and outcome.unmatched:
+        named = ", ".join(repr(w) for w in outcome.unmatched[:10])
+        more = f" and {len(outcome.unmatched) - 10} more" if len(outcome.unmatched) > 10 else ""
+        _notice(f"no claim holds {shorten(named, 200)}{more}: searched the other words")
+    if outcome.total and outcome.suggestion:
+        _notice(f"did you mean: {outcome.suggestion}?")
     if as_json:
         hits = [{**h.to_json(), **({"explain": h.explain()} if explain else {})} for h in outcome.hits]
         data = {"query": query, "total": outcome.total, "exact": outcome.exact, "facets": outcome.facets,
-                "suggestion": outcome.suggestion, "capped": outcome.capped, "hits": hits}
+                "suggestion": outcome.suggestion, "unmatched": outcome.unmatched, "capped": outcome.capped,
+                "hits": hits}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if not outcome.total:
         hint = f"did you mean: {outcome.suggestion}" if outcome.suggestion else \

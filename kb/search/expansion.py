@@ -32,20 +32,22 @@ Expander = Callable[[list[str]], list[Alternative]]
 """Proposes other spellings for runs of a query's free words (acronyms, a thesaurus)."""
 
 
-def expand(tree: Node, expanders: list[Expander]) -> Node:
+def expand(tree: Node, expanders: list[Expander], *, phrases: bool = True) -> Node:
     """Run each expander over the runs of free words of every group; a run with alternatives
-    becomes ``Or(original words, alternatives at their weight)``."""
+    becomes ``Or(original words, alternatives at their weight)``. With ``phrases=False`` a
+    quoted phrase is left as written (a thesaurus does not widen what the user quoted)."""
     if not expanders:
         return tree
-    if isinstance(tree, Phrase) and tree.field is None:
+    if isinstance(tree, Phrase) and tree.field is None and phrases:
         alts = [a for e in expanders for a in e(list(tree.words)) if (a.start, a.end) == (0, len(tree.words))]
         return Or((tree, *(_alt(t, a) for a in alts for t in a.terms))) if alts else tree
     if isinstance(tree, Term) and tree.field is None:
         return _expand_run([tree], expanders)[0]
     if isinstance(tree, Or):
-        return Or(_expand_items(list(tree.children), expanders))
+        return Or(_expand_items(list(tree.children), expanders, phrases))
     if isinstance(tree, And):
-        return And(_expand_items(list(tree.children), expanders), _expand_items(list(tree.optional), expanders))
+        return And(_expand_items(list(tree.children), expanders, phrases),
+                   _expand_items(list(tree.optional), expanders, phrases))
     return tree  # NOT, filters, wildcards and fuzzy words are not expanded
 
 
@@ -56,7 +58,7 @@ def _alt(term: str, alternative: Alternative) -> Node:
     return Term(term, None, alternative.weight, alternative.why)
 
 
-def _expand_items(items: list[Node], expanders: list[Expander]) -> tuple[Node, ...]:
+def _expand_items(items: list[Node], expanders: list[Expander], phrases: bool = True) -> tuple[Node, ...]:
     out: list[Node] = []
     run: list[Term] = []
     for item in items:
@@ -65,7 +67,7 @@ def _expand_items(items: list[Node], expanders: list[Expander]) -> tuple[Node, .
             continue
         out += _expand_run(run, expanders)
         run = []
-        out.append(expand(item, expanders))
+        out.append(expand(item, expanders, phrases=phrases))
     out += _expand_run(run, expanders)
     return tuple(out)
 

@@ -57,6 +57,8 @@ class QueryContext:
     """(field, value) pairs the question names: ``("place", "scotland")``, ``("kind", "statistic")``."""
     why: dict[str, str] = field(default_factory=dict)
     """Stem -> the expansion that brought it (for explanations)."""
+    free_words: list[str] = field(default_factory=list)
+    """The query's free words without the question's own words ('how', 'many', 'should')."""
 
 
 Booster = Callable[[Candidate, QueryContext], tuple[float, str]]

@@ -15,7 +15,7 @@ free word must match; ``NOT`` excludes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from kb.search import query as kq
 from kb.search.expansion import EXPANDERS, expand
 from kb.search.index import FACET_FIELDS, Notice, Progress
 from kb.search.ranking import (
+    BOOSTERS,
     RESCORE_DEPTH,
     Candidate,
     QueryContext,
@@ -32,6 +33,9 @@ from kb.search.ranking import (
 )
 
 SUGGEST_MAX_WORD = 30
+SUGGEST_MAX_WORDS = 12
+"""At most this many distinct words of a query get a spelling suggestion (bounded work); the
+others that match nothing are still named."""
 """Words longer than this get no "did you mean" (the search for close words grows with length)."""
 
 
@@ -95,7 +99,10 @@ class SearchOutcome:
     """Whether ``total`` was counted (counting every match of a broad query costs time)."""
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
-    """A corrected query when nothing matched and the index knows a close spelling."""
+    """The query with each word no claim holds replaced by the closest word the index holds
+    (even when the other words match: "sexualy exploited" -> "sexually exploited")."""
+    unmatched: list[str] = field(default_factory=list)
+    """Words of the query no claim holds in any form (searched for, matching nothing)."""
     capped: list[str] = field(default_factory=list)
     """Wildcard or fuzzy terms searched with only some of the words they match: ``total``
     is then a lower bound (``exact`` is False)."""
@@ -161,18 +168,22 @@ QUESTION_WORDS = frozenset(["how", "many", "much", "what", "which", "who", "whom
 ('definition', 'figures') say what kind of claim is wanted: :data:`KIND_CUES` ranks by them."""
 
 
-def drop_question_words(tree: kq.Node) -> kq.Node:
-    """The tree without free words such as 'how many' (not from phrases), unless no free
-    word would remain."""
+def drop_question_words(tree: kq.Node, extra: frozenset[str] | set[str] = frozenset()) -> kq.Node:
+    """The tree without free words such as 'how many' (:data:`QUESTION_WORDS` and ``extra``,
+    the words of the question's form, :func:`kb.search.intent.detect_intent`), unless no free
+    word would remain. Phrases and the words of an expansion ('how common' -> prevalence) stay:
+    expand the whole question first."""
+    dropped_words = QUESTION_WORDS | {w.lower() for w in extra}
+
     def keep(node: kq.Node) -> bool:
-        return not (isinstance(node, kq.Term) and node.field is None
-                    and node.text.lower().strip("?,.!") in QUESTION_WORDS)
+        return not (isinstance(node, kq.Term) and node.field is None and not node.why
+                    and node.text.lower().strip("?,.!") in dropped_words)
 
     def drop(node: kq.Node) -> kq.Node:
         if isinstance(node, kq.And):
             return kq.And(tuple(drop(c) for c in node.children if keep(c)),
                           tuple(drop(c) for c in node.optional if keep(c)))
-        if isinstance(node, kq.Or):
+        if isinstance(node, kq.Or) and not any(getattr(c, "why", "") for c in node.children):
             return kq.Or(tuple(drop(c) for c in node.children if keep(c)))
         return node
 
@@ -180,6 +191,39 @@ def drop_question_words(tree: kq.Node) -> kq.Node:
     if not kq.free_words(dropped) or not keep(dropped) or dropped in (kq.Or(()), kq.And(())):
         return tree
     return dropped
+
+
+def phrase_spans(tree: kq.Node) -> kq.Node:
+    """A run of several words the thesaurus reads as a group of narrower terms is searched as
+    its phrase: 'devolved nations' (or Scotland, Wales, Northern Ireland) no longer matches
+    'national' alone. (A run with synonyms keeps its single words: 'go missing' still
+    finds 'missing'.)"""
+    if isinstance(tree, kq.Or):
+        children = tuple(phrase_spans(c) for c in tree.children)
+        plain = [c for c in children if isinstance(c, kq.Term) and c.field is None and not c.why]
+        if len(plain) > 1 and len(plain) < len(children) and all(
+                getattr(c, "why", "").startswith("part of") for c in children if c not in plain):
+            return kq.Or((kq.Phrase(tuple(t.text for t in plain)), *(c for c in children if c not in plain)))
+        return kq.Or(children)
+    if isinstance(tree, kq.And):
+        return kq.And(tuple(phrase_spans(c) for c in tree.children), tuple(phrase_spans(c) for c in tree.optional))
+    return tree
+
+
+def with_tags(tree: kq.Node, hints: list[tuple[str, str]]) -> kq.Node:
+    """Topic and place tags the question names count as matches of its words: a claim tagged
+    ``topic:perpetrators`` matches "who are the perpetrators" even when its text says
+    "abusers". The tags are optional alternatives: they add matches, never restrict."""
+    tags = tuple(kq.Filter(f, v) for f, v in hints if f in ("topic", "place"))
+    if not tags:
+        return tree
+    if isinstance(tree, kq.And):
+        return kq.And(tree.children, (*tree.optional, *tags)) if tree.optional else tree
+    if isinstance(tree, kq.Or):
+        return kq.Or((*tree.children, *tags))
+    if isinstance(tree, (kq.Term, kq.Phrase)):
+        return kq.Or((tree, *tags))
+    return tree
 
 
 # --- running -------------------------------------------------------------------------------
@@ -209,33 +253,6 @@ def facet_counts(hits: list[dict[str, Any]], fieldname: str) -> dict[str, int]:
 _FREE_WORD = re.compile(r'"[^"]*"|\S+:\S+|[\w’\']+')
 
 
-def suggest(text: str, words: list[str]) -> str | None:
-    """The query with each free word the index lacks replaced by the closest one it holds
-    (words longer than ``SUGGEST_MAX_WORD`` are left alone: bounded work)."""
-    from kb.search.documents import acronyms
-    from kb.search.engines.whoosh import close_words
-
-    known = set(words)
-    skip = {"and", "or", "not", "to"} | set(acronyms())
-    changed = False
-
-    def fix(m: re.Match) -> str:
-        nonlocal changed
-        word = m.group(0)
-        low = word.lower()
-        if word.startswith('"') or ":" in word or low in known or low in skip or low.isdigit() or len(low) < 3 \
-                or len(low) > SUGGEST_MAX_WORD:
-            return word
-        found = [w for w in close_words(low, words, 2) if w != low]
-        if not found:
-            return word
-        changed = True
-        return found[0]
-
-    corrected = _FREE_WORD.sub(fix, text)
-    return corrected if changed else None
-
-
 def _hit(c: Candidate, spans: list[tuple[int, int]], why: dict[str, str]) -> Hit:
     stored, data = c.stored, c.data
     stems = sorted(c.words | {t for _, t in c.matched})
@@ -251,11 +268,14 @@ def _hit(c: Candidate, spans: list[tuple[int, int]], why: dict[str, str]) -> Hit
 def _why(tree: kq.Node, session: Any) -> dict[str, str]:
     """Indexed word -> the expansion that added it."""
     out: dict[str, str] = {}
+    asked = {stem for node in kq.walk(tree) if isinstance(node, (kq.Term, kq.Phrase)) and not node.why
+             for stem in session.stem(node.text if isinstance(node, kq.Term) else " ".join(node.words)).split("-")}
     for node in kq.walk(tree):
         if isinstance(node, (kq.Term, kq.Phrase)) and node.why:
             text = node.text if isinstance(node, kq.Term) else " ".join(node.words)
             for stem in session.stem(text).split("-"):
-                out.setdefault(stem, node.why)
+                if stem not in asked:
+                    out.setdefault(stem, node.why)
     return out
 
 
@@ -277,20 +297,107 @@ def run_search(root: Path, query_text: str, *, limit: int | None = 10, status: s
         check_status(status)
     parsed = kq.parse(query_text, status=status)  # bad syntax fails before any index is opened
     eng = open_engine(Path(root), index_dir, name=engine, notice=notice, progress=progress)
-    return eng.run(lambda session: _run(session, query_text, parsed, limit=limit, facets=facets))
+    return eng.run(lambda session: _run(session, query_text, parsed, limit=limit, facets=facets,
+                                          root=Path(root)))
+
+
+INTENT_SCALE = 4.0
+"""How much a claim of the shape a question asks for gains (:func:`kb.search.intent.make_intent_booster`)."""
+TAG_SCALE = 2.0
+"""How much a claim gains per query word its topic or place tags match (:func:`kb.search.intent.tag_booster`)."""
+
+
+THESAURUS_SCALE = 0.5
+"""The thesaurus's weights (synonym 0.7, near 0.4 ...) times this, in the engine's query."""
+MAX_SYNONYMS = 40
+"""At most this many thesaurus terms in one query's tree (a span said again is expanded once):
+bounded work for a long query."""
+FLOOD_SHARE = 0.25
+"""A thesaurus term found in more than this share of the claims is not searched ('exploiters',
+stemmed as 'exploitation', would match nearly every claim)."""
+MAX_COUNTS = 24
+"""At most this many words' frequencies looked up per query (bounded work)."""
+GENERIC_SHARE = 0.1
+"""Synonyms of a word found in more than this share of the claims ('children', 'young people')
+are not searched: they would add every claim, and a claim saying the same thing three ways
+would outrank the answer."""
+
+
+def _specific(expander: Any, session: Any, budget: list[int] | None = None,
+              counts: dict[str, int] | None = None) -> Any:
+    """``expander`` without the alternatives of words common in the base (:data:`GENERIC_SHARE`),
+    without alternative terms that are themselves common ('exploiters', stemmed as every
+    'exploitation'), and without alternative terms sharing a stem with the words they stand for ('convictions'
+    for 'convicted', 'police officers' for 'police': the engine would count the word twice);
+    the others at their weight times :data:`THESAURUS_SCALE`. ``budget`` ([n], shared by
+    every call) caps the terms added to one query."""
+    counts = {} if counts is None else counts  # word -> claims holding it, shared between calls
+    claims = session.count(kq.Or(tuple(kq.Filter("kind", k) for k in session.values("kind")))) or 1
+
+    def common(words: list[str], share: float = GENERIC_SHARE) -> bool:
+        key = " ".join(words).lower()
+        if key not in counts:
+            node = kq.Term(words[0]) if len(words) == 1 else kq.Phrase(tuple(words))
+            counts[key] = session.count(node)
+        return counts[key] > share * claims
+
+    def stems(text: str) -> set[str]:
+        return set(session.stem(text).split("-")) - {""}
+
+    def run(words: list[str]) -> list[Any]:
+        out, left, first = [], min(MAX_SYNONYMS, budget[0] if budget else MAX_SYNONYMS), {}
+        for a in expander(words):
+            if left <= 0 or len(counts) >= MAX_COUNTS:
+                break
+            span = tuple(w.lower() for w in words[a.start:a.end])
+            if first.setdefault(span, a.start) != a.start or common(words[a.start:a.end]):
+                continue  # a span said again is expanded once
+            own = stems(" ".join(span))
+            terms = [t for t in a.terms if not stems(t) & own and not common(t.split(), FLOOD_SHARE)][:left]
+            if terms:
+                left -= len(terms)
+                if budget:
+                    budget[0] -= len(terms)
+                out.append(replace(a, terms=terms, weight=a.weight * THESAURUS_SCALE))
+        return out
+
+    return run
 
 
 def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
-         facets: tuple[str, ...]) -> SearchOutcome:
+         facets: tuple[str, ...], root: Path | None = None) -> SearchOutcome:
+    """One search in an engine's ``session``; ``root``'s own thesaurus.yaml extends kb's."""
+    from kb.search.intent import (
+        detect_intent,
+        make_intent_booster,
+        remaining_words,
+        tag_booster,
+    )
+    from kb.search.thesaurus import load_thesaurus, make_thesaurus_expander
+
     checked = check_filters(parsed, session)
-    tree = expand(drop_question_words(checked), EXPANDERS)
     words = kq.free_words(checked)
-    hints = vocabulary_hints(words, {f: session.values(f) for f in ("place", "topic")}, session.stem,
-                             session.vocabulary())
-    ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session))
+    intent = detect_intent(" ".join(words))
+    counts: dict[str, int] = {}
+    thesaurus = _specific(make_thesaurus_expander(root), session, counts=counts)
+    free = remaining_words(words, intent, thesaurus(words))
+    vocab = session.vocabulary()
+    hints = vocabulary_hints(words, {f: session.values(f) for f in ("place", "topic")}, session.stem, vocab)
+    loose = [n.text for n in kq.walk(checked) if isinstance(n, kq.Term) and n.field is None]  # not quoted
+    tags = vocabulary_hints(remaining_words(loose, intent), {f: session.values(f) for f in ("place", "topic")},
+                            session.stem, vocab) if loose else []
+    budgeted = _specific(make_thesaurus_expander(root), session, [MAX_SYNONYMS], counts)
+    expanded = phrase_spans(expand(expand(checked, EXPANDERS), [budgeted], phrases=False))
+    tree = with_tags(drop_question_words(expanded, intent.words_to_drop), tags)
+    ctx = QueryContext(text=query_text, tree=tree, terms=session.terms(tree), hints=hints, why=_why(tree, session),
+                       free_words=free)
+    boosters = [*BOOSTERS, make_intent_booster(intent, scale=INTENT_SCALE),
+                tag_booster({"topics": vocab.get("topic", {}), "places": vocab.get("place", {})},
+                            scale=TAG_SCALE, expander=thesaurus,
+                            named=[v for f, v in hints if f in ("topic", "place")])]
     wanted = None if limit is None else max(limit, RESCORE_DEPTH)
     found = session.search(tree, wanted)
-    ranked = rescore(found[:RESCORE_DEPTH], ctx) + found[RESCORE_DEPTH:]
+    ranked = rescore(found[:RESCORE_DEPTH], ctx, boosters) + found[RESCORE_DEPTH:]
     total = len(found) if wanted is None or len(found) < wanted else session.count(tree)
     terms = session.highlight_terms(tree)
     shown = ranked[:limit] if limit is not None else ranked
@@ -299,10 +406,31 @@ def _run(session: Any, query_text: str, parsed: kq.Node, *, limit: int | None,
     if facets:
         every = [c.stored for c in ranked] if wanted is None or len(found) < wanted else session.stored(tree)
         counts = {name: facet_counts([s["data"] for s in every], name) for name in facets}
-    suggestion = suggest(query_text, session.words()) if not total else None
+    suggestion, unmatched = _spelling(query_text, words, session,
+                                      intent.words_to_drop | set(load_thesaurus(root).words()))
     capped = list(getattr(session, "capped", []))
     return SearchOutcome(hits=hits, total=total, exact=not capped, facets=counts, suggestion=suggestion,
-                         capped=capped)
+                         capped=capped, unmatched=unmatched)
+
+
+def _spelling(text: str, words: list[str], session: Any, real: set[str]) -> tuple[str | None, list[str]]:
+    """(the query with each unknown word corrected, or None; the words no claim holds).
+    Question words, acronyms, ``real`` words (the question's form, the thesaurus's words:
+    'devolved' finds Scotland, Wales and Northern Ireland) and words of
+    :data:`SUGGEST_MAX_WORD` letters or more are not judged."""
+    from kb.search.documents import acronyms
+    from kb.search.spelling import suggest_words, unknown_words
+
+    known = session.words()
+    skip = QUESTION_WORDS | {w.lower() for w in real} | set(acronyms()) | {"and", "or", "not", "to"}
+    judged = [w for w in words if w.lower() not in skip and len(w) <= SUGGEST_MAX_WORD]
+    fixes = suggest_words(list(dict.fromkeys(judged))[:SUGGEST_MAX_WORDS], known)
+    unmatched = [w for w in unknown_words(judged, known) if w not in fixes]
+    if not fixes:
+        return None, unmatched
+    lowered = {w.lower(): f for w, f in fixes.items()}
+    corrected = _FREE_WORD.sub(lambda m: lowered.get(m.group(0).lower(), m.group(0)), text)
+    return corrected, sorted(set(unmatched) | set(fixes), key=words.index)
 
 
 def search(root: Path, query_text: str, *, limit: int | None = 10, status: str | None = None,
@@ -322,4 +450,4 @@ def search_ids(root: Path, query_text: str, *, limit: int | None = None, status:
                                      engine=engine)]
 
 
-__all__ = ["Hit", "SearchOutcome", "check_filters", "run_search", "search", "search_ids", "suggest"]
+__all__ = ["Hit", "SearchOutcome", "check_filters", "run_search", "search", "search_ids"]
