@@ -28,7 +28,7 @@ from typing import Any
 from kb.errors import BadInput, Problem
 from kb.model.numbers import number_tokens
 from kb.model.schema import CLAIM_ID, Claim, Link
-from kb.store.loader import KnowledgeBase
+from kb.store.loader import KnowledgeBase, did_you_mean
 
 RELS: tuple[str, ...] = ("repeats", "supports", "contradicts", "updates", "qualifies")
 """The relations a link may state (the order in which they are listed)."""
@@ -184,17 +184,10 @@ def link_problems(kb: KnowledgeBase) -> list[Problem]:
             elif edge.target not in kb.claims:
                 add(edge, "link-target-missing",
                     f"{edge.source} {edge.rel} {edge.target}, which is in no claims file of the base",
-                    _did_you_mean(kb, edge.target))
+                    did_you_mean(edge.target, kb.claims, "fix the id, or remove the link"))
     _pair_problems(kb, graph, add)
     _cycle_problems(kb, graph, add)
     return problems
-
-
-def _did_you_mean(kb: KnowledgeBase, claim_id: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(claim_id, list(kb.claims), n=3, cutoff=0.6)
-    return f"did you mean {', '.join(close)}?" if close else "fix the id, or remove the link"
 
 
 def _pair_problems(kb: KnowledgeBase, graph: LinkGraph, add: Callable[..., None]) -> None:

@@ -13,7 +13,7 @@ import gc
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -231,6 +231,12 @@ class ClaimLocation:
     line: int | None
 
 
+def did_you_mean(name: str, known: Iterable[str], otherwise: str) -> str:
+    """'did you mean a, b?' for the known names close to ``name``, else ``otherwise``."""
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    return f"did you mean {', '.join(close)}?" if close else otherwise
+
+
 @dataclass
 class KnowledgeBase:
     """Everything a knowledge base holds, with lookups; built by :func:`load_kb`."""
@@ -281,20 +287,16 @@ class KnowledgeBase:
             raise InvalidKnowledgeBase(self.fatal_problems)
 
     def claim(self, claim_id: str) -> Claim:
-        try:
+        if claim_id in self.claims:
             return self.claims[claim_id]
-        except KeyError:
-            close = difflib.get_close_matches(claim_id, list(self.claims), n=3, cutoff=0.6)
-            hint = f"did you mean {', '.join(close)}?" if close else "list ids with 'kb search' or 'kb stats'"
-            raise UnknownClaim(f"no claim with id '{claim_id}' in {self.root}", hint=hint) from None
+        raise UnknownClaim(f"no claim with id '{claim_id}' in {self.root}",
+                           hint=did_you_mean(claim_id, self.claims, "list ids with 'kb search' or 'kb stats'"))
 
     def source(self, key: str) -> Source:
-        try:
+        if key in self.sources:
             return self.sources[key]
-        except KeyError:
-            close = difflib.get_close_matches(key, list(self.sources), n=3, cutoff=0.6)
-            hint = f"did you mean {', '.join(close)}?" if close else "list keys with 'kb sources'"
-            raise UnknownSource(f"no source with key '{key}' in {self.bib_path}", hint=hint) from None
+        raise UnknownSource(f"no source with key '{key}' in {self.bib_path}",
+                            hint=did_you_mean(key, self.sources, "list keys with 'kb sources'"))
 
     def citing(self, key: str) -> list[Claim]:
         """Claims that cite ``key`` or come from the document ``key``."""
