@@ -64,3 +64,18 @@ def run():
         return Result(result.exit_code, result.stdout, result.stderr)
 
     return invoke
+
+
+@pytest.fixture
+def heals(run):
+    """Check a damaged index heals: the next search answers with one notice naming ``why``
+    and 'rebuilding it', and the search after it is clean."""
+
+    def check(base: Path, why: str) -> None:
+        r = run("--kb", base, "search", "missing")
+        assert r.exit_code == 0 and r.stdout.startswith("tst-0003")
+        assert r.stderr.count("\n") == 1 and why in r.stderr and "rebuilding it" in r.stderr
+        r = run("--kb", base, "search", "missing")
+        assert r.exit_code == 0 and r.stderr == ""
+
+    return check

@@ -45,15 +45,11 @@ def segment(root: Path) -> Path:
     return next(p for p in gen.whoosh_dir.iterdir() if p.suffix == ".seg")
 
 
-def test_bit_flipped_segment_is_detected_and_rebuilt(run, small_kb: Path) -> None:
+def test_bit_flipped_segment_is_detected_and_rebuilt(heals, small_kb: Path) -> None:
     search_ids(small_kb, "missing")
     seg = segment(small_kb)
     flip(seg, seg.stat().st_size // 2)
-    r = run("--kb", small_kb, "search", "missing")
-    assert r.exit_code == 0 and r.stdout.startswith("tst-0003")
-    assert r.stderr.count("\n") == 1 and "fails its checksum" in r.stderr and "rebuilding it" in r.stderr
-    r = run("--kb", small_kb, "search", "missing")
-    assert r.exit_code == 0 and r.stderr == ""
+    heals(small_kb, "fails its checksum")
 
 
 def test_kb_index_checks_every_file(run, small_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
